@@ -106,7 +106,8 @@ public static class TorchNative
         }
 
         return $"The system cannot load {bridge}: {loadError}. The system libstdc++ is older than the one libtorch "
-            + $"was built against: it lacks symbol version {version.Value}. {DescribePatchState(bridge, version.Value)} "
+            + $"was built against: it lacks symbol version {version.Value}. "
+            + $"{DescribePatchState(bridge, version.Value)} "
             + "TinyBeauty.Model's build step marks such requirements weak in the copy in the build and publish "
             + "output: check that the MSBuild property TinyBeautyPatchTorchNative is not false, that the build ran "
             + "after the file was copied (rebuild), and that 'readelf -V' on the output copy shows 'Flags: WEAK' for "

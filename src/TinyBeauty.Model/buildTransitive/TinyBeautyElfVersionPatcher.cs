@@ -28,7 +28,9 @@ internal sealed class ElfVersionRequirement
     /// <summary>Gets the version name, for example <c>GLIBCXX_3.4.32</c>.</summary>
     public string Version { get; }
 
-    /// <summary>Gets the <c>vna_flags</c> field; <see cref="ElfVersionPatcher.WeakFlag"/> marks a weak requirement.</summary>
+    /// <summary>
+    /// Gets the <c>vna_flags</c> field; <see cref="ElfVersionPatcher.WeakFlag"/> marks a weak requirement.
+    /// </summary>
     public ushort Flags { get; }
 
     /// <summary>Gets the file offset of the two-byte <c>vna_flags</c> field.</summary>
@@ -51,7 +53,9 @@ internal static class ElfVersionPatcher
     /// <summary>The <c>VER_FLG_WEAK</c> bit of <c>vna_flags</c>.</summary>
     public const ushort WeakFlag = 0x2;
 
-    /// <summary>The version names made weak when none are given: what TorchSharp 0.107.0 needs beyond Debian 12.</summary>
+    /// <summary>
+    /// The version names made weak when none are given: what TorchSharp 0.107.0 needs beyond Debian 12.
+    /// </summary>
     public const string DefaultVersions = "GLIBCXX_3.4.32";
 
     private const uint SectionTypeVersionNeed = 0x6ffffffe;
@@ -181,7 +185,8 @@ internal static class ElfVersionPatcher
     {
         var separators = new[] { ';', ',', ' ', '\t', '\r', '\n' };
         var text = string.IsNullOrWhiteSpace(versions) ? DefaultVersions : versions!;
-        return new HashSet<string>(text.Split(separators, StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+        var names = text.Split(separators, StringSplitOptions.RemoveEmptyEntries);
+        return new HashSet<string>(names, StringComparer.Ordinal);
     }
 
     private static void ReadSection(
@@ -243,7 +248,8 @@ internal static class ElfVersionPatcher
         if (image[4] != 2 || image[5] != 1)
         {
             throw new InvalidDataException(
-                $"Only 64-bit little-endian ELF files are supported; this one has class {image[4]} and data {image[5]}.");
+                "Only 64-bit little-endian ELF files are supported; "
+                + $"this one has class {image[4]} and data encoding {image[5]}.");
         }
     }
 
@@ -308,7 +314,8 @@ public sealed class TinyBeautyPatchElfVersions : Microsoft.Build.Utilities.Task
 {
     /// <summary>Gets or sets the libraries to patch; missing files are skipped.</summary>
     [Microsoft.Build.Framework.Required]
-    public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+    public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } =
+        Array.Empty<Microsoft.Build.Framework.ITaskItem>();
 
     /// <summary>Gets or sets the version names to make weak, separated by semicolons.</summary>
     public string? Versions { get; set; }
