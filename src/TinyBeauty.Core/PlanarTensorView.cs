@@ -1,0 +1,58 @@
+namespace TinyBeauty.Core;
+
+/// <summary>
+/// A writable view of a planar float32 tensor in CHW order held in caller memory: element (c, y, x) lives at
+/// index c * Height * Width + y * Width + x, with no padding anywhere.
+/// </summary>
+public readonly ref struct PlanarTensorView
+{
+    private readonly Span<float> _data;
+
+    /// <summary>Creates a view over <paramref name="data"/>.</summary>
+    /// <param name="data">The values; its length must be exactly channels * height * width.</param>
+    /// <param name="channels">The number of planes, at least 1.</param>
+    /// <param name="height">The rows of each plane, at least 1.</param>
+    /// <param name="width">The columns of each plane, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is below 1.</exception>
+    /// <exception cref="ArgumentException">The length of <paramref name="data"/> does not match the shape.</exception>
+    public PlanarTensorView(Span<float> data, int channels, int height, int width)
+    {
+        ThrowHelper.ValidateTensor(data.Length, channels, height, width);
+        _data = data;
+        Channels = channels;
+        Height = height;
+        Width = width;
+    }
+
+    /// <summary>Gets all values, plane after plane.</summary>
+    public Span<float> Data => _data;
+
+    /// <summary>Gets the number of planes.</summary>
+    public int Channels { get; }
+
+    /// <summary>Gets the rows of each plane.</summary>
+    public int Height { get; }
+
+    /// <summary>Gets the columns of each plane.</summary>
+    public int Width { get; }
+
+    /// <summary>Converts the view to a read-only view of the same memory.</summary>
+    /// <param name="view">The view.</param>
+    public static implicit operator ReadOnlyPlanarTensorView(PlanarTensorView view) => view.AsReadOnly();
+
+    /// <summary>Returns the Height * Width values of plane <paramref name="channel"/>.</summary>
+    /// <param name="channel">The plane, from 0 to <see cref="Channels"/> - 1.</param>
+    /// <returns>The plane, row after row.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channel"/> is outside [0, Channels).</exception>
+    public Span<float> GetPlane(int channel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(channel, Channels);
+        var planeSize = Height * Width;
+        return _data.Slice(channel * planeSize, planeSize);
+    }
+
+    /// <summary>Returns a read-only view of the same memory and shape.</summary>
+    /// <returns>The read-only view.</returns>
+    public ReadOnlyPlanarTensorView AsReadOnly() => new(_data, Channels, Height, Width);
+}

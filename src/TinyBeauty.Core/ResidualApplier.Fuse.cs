@@ -1,0 +1,221 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace TinyBeauty.Core;
+
+/// <content>The fused per-row kernel: one driver, a Vector512/256/128 cascade and a scalar tail.</content>
+public static partial class ResidualApplier
+{
+    /// <summary>
+    /// Computes one row segment: for each byte i, <c>r = h0[i] * w0 + h1[i] * w1</c>, <c>s = rowScale</c> (times
+    /// <c>columnWeights[i]</c> when given), then the mapping of <see cref="Map"/>. Alpha bytes (every fourth
+    /// byte when <paramref name="hasAlpha"/>) are copied from the source.
+    /// </summary>
+    private static void FuseRow(
+        ReadOnlySpan<byte> source,
+        Span<byte> destination,
+        ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> h1,
+        float w0,
+        float w1,
+        float rowScale,
+        ReadOnlySpan<float> columnWeights,
+        bool hasAlpha)
+    {
+        var row = new RowArguments(source, destination, h0, h1, columnWeights, w0, w1, rowScale, hasAlpha);
+        nuint i = 0;
+        var length = (nuint)destination.Length;
+
+        // Each width starts where the wider one stopped, so all of them run on one row; i stays a multiple of 4,
+        // which keeps the alpha mask aligned with the pixels.
+        if (MaxVectorBits >= 512 && Vector512.IsHardwareAccelerated)
+        {
+            i = Fuse512(ref row, i, length);
+        }
+
+        if (MaxVectorBits >= 256 && Vector256.IsHardwareAccelerated)
+        {
+            i = Fuse256(ref row, i, length);
+        }
+
+        if (MaxVectorBits >= 128 && Vector128.IsHardwareAccelerated)
+        {
+            i = Fuse128(ref row, i, length);
+        }
+
+        for (; i < length; i++)
+        {
+            if (hasAlpha && (i & 3) == 3)
+            {
+                destination[(int)i] = source[(int)i];
+                continue;
+            }
+
+            var r = h0[(int)i] * w0 + h1[(int)i] * w1;
+            var s = columnWeights.IsEmpty ? rowScale : rowScale * columnWeights[(int)i];
+            destination[(int)i] = Map(source[(int)i], s, r);
+        }
+    }
+
+    /// <summary>The per-value formula shared by every path: normalise, add, clamp, map back, truncate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte Map(byte value, float scale, float residual)
+    {
+        var x = value / 127.5f - 1f + scale * residual;
+        x = Math.Clamp(x, -1f, 1f);
+        return (byte)(int)((x / 2f + 0.5f) * 255f);
+    }
+
+    private static nuint Fuse512(ref RowArguments row, nuint i, nuint length)
+    {
+        ref var source = ref MemoryMarshal.GetReference(row.Source);
+        ref var destination = ref MemoryMarshal.GetReference(row.Destination);
+        var alphaMask = Vector512.Create(0xFF000000u).AsByte();
+        for (; i + (nuint)Vector512<byte>.Count <= length; i += (nuint)Vector512<byte>.Count)
+        {
+            var bytes = Vector512.LoadUnsafe(ref source, i);
+            var (low, high) = Vector512.Widen(bytes);
+            var (q0, q1) = Vector512.Widen(low);
+            var (q2, q3) = Vector512.Widen(high);
+            var c0 = Compute512(ref row, q0, i);
+            var c1 = Compute512(ref row, q1, i + 16);
+            var c2 = Compute512(ref row, q2, i + 32);
+            var c3 = Compute512(ref row, q3, i + 48);
+            var result = Vector512.Narrow(Vector512.Narrow(c0, c1), Vector512.Narrow(c2, c3));
+            if (row.HasAlpha)
+            {
+                result = Vector512.ConditionalSelect(alphaMask, bytes, result);
+            }
+
+            result.StoreUnsafe(ref destination, i);
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Compute512(ref RowArguments row, Vector512<uint> values, nuint i)
+    {
+        var r = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(row.H0), i) * row.W0
+            + Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(row.H1), i) * row.W1;
+        var s = Vector512.Create(row.RowScale);
+        if (!row.ColumnWeights.IsEmpty)
+        {
+            s *= Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(row.ColumnWeights), i);
+        }
+
+        var x = Vector512.ConvertToSingle(values.AsInt32()) / 127.5f - Vector512<float>.One + s * r;
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-1f)), Vector512<float>.One);
+        return Vector512.ConvertToInt32((x / 2f + Vector512.Create(0.5f)) * 255f).AsUInt32();
+    }
+
+    private static nuint Fuse256(ref RowArguments row, nuint i, nuint length)
+    {
+        ref var source = ref MemoryMarshal.GetReference(row.Source);
+        ref var destination = ref MemoryMarshal.GetReference(row.Destination);
+        var alphaMask = Vector256.Create(0xFF000000u).AsByte();
+        for (; i + (nuint)Vector256<byte>.Count <= length; i += (nuint)Vector256<byte>.Count)
+        {
+            var bytes = Vector256.LoadUnsafe(ref source, i);
+            var (low, high) = Vector256.Widen(bytes);
+            var (q0, q1) = Vector256.Widen(low);
+            var (q2, q3) = Vector256.Widen(high);
+            var c0 = Compute256(ref row, q0, i);
+            var c1 = Compute256(ref row, q1, i + 8);
+            var c2 = Compute256(ref row, q2, i + 16);
+            var c3 = Compute256(ref row, q3, i + 24);
+            var result = Vector256.Narrow(Vector256.Narrow(c0, c1), Vector256.Narrow(c2, c3));
+            if (row.HasAlpha)
+            {
+                result = Vector256.ConditionalSelect(alphaMask, bytes, result);
+            }
+
+            result.StoreUnsafe(ref destination, i);
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Compute256(ref RowArguments row, Vector256<uint> values, nuint i)
+    {
+        var r = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(row.H0), i) * row.W0
+            + Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(row.H1), i) * row.W1;
+        var s = Vector256.Create(row.RowScale);
+        if (!row.ColumnWeights.IsEmpty)
+        {
+            s *= Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(row.ColumnWeights), i);
+        }
+
+        var x = Vector256.ConvertToSingle(values.AsInt32()) / 127.5f - Vector256<float>.One + s * r;
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-1f)), Vector256<float>.One);
+        return Vector256.ConvertToInt32((x / 2f + Vector256.Create(0.5f)) * 255f).AsUInt32();
+    }
+
+    private static nuint Fuse128(ref RowArguments row, nuint i, nuint length)
+    {
+        ref var source = ref MemoryMarshal.GetReference(row.Source);
+        ref var destination = ref MemoryMarshal.GetReference(row.Destination);
+        var alphaMask = Vector128.Create(0xFF000000u).AsByte();
+        for (; i + (nuint)Vector128<byte>.Count <= length; i += (nuint)Vector128<byte>.Count)
+        {
+            var bytes = Vector128.LoadUnsafe(ref source, i);
+            var (low, high) = Vector128.Widen(bytes);
+            var (q0, q1) = Vector128.Widen(low);
+            var (q2, q3) = Vector128.Widen(high);
+            var c0 = Compute128(ref row, q0, i);
+            var c1 = Compute128(ref row, q1, i + 4);
+            var c2 = Compute128(ref row, q2, i + 8);
+            var c3 = Compute128(ref row, q3, i + 12);
+            var result = Vector128.Narrow(Vector128.Narrow(c0, c1), Vector128.Narrow(c2, c3));
+            if (row.HasAlpha)
+            {
+                result = Vector128.ConditionalSelect(alphaMask, bytes, result);
+            }
+
+            result.StoreUnsafe(ref destination, i);
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Compute128(ref RowArguments row, Vector128<uint> values, nuint i)
+    {
+        var r = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(row.H0), i) * row.W0
+            + Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(row.H1), i) * row.W1;
+        var s = Vector128.Create(row.RowScale);
+        if (!row.ColumnWeights.IsEmpty)
+        {
+            s *= Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(row.ColumnWeights), i);
+        }
+
+        var x = Vector128.ConvertToSingle(values.AsInt32()) / 127.5f - Vector128<float>.One + s * r;
+        x = Vector128.Min(Vector128.Max(x, Vector128.Create(-1f)), Vector128<float>.One);
+        return Vector128.ConvertToInt32((x / 2f + Vector128.Create(0.5f)) * 255f).AsUInt32();
+    }
+
+    /// <summary>The inputs of one row segment, passed by reference to the kernels.</summary>
+    private readonly ref struct RowArguments(
+        ReadOnlySpan<byte> source,
+        Span<byte> destination,
+        ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> h1,
+        ReadOnlySpan<float> columnWeights,
+        float w0,
+        float w1,
+        float rowScale,
+        bool hasAlpha)
+    {
+        public readonly ReadOnlySpan<byte> Source = source;
+        public readonly Span<byte> Destination = destination;
+        public readonly ReadOnlySpan<float> H0 = h0;
+        public readonly ReadOnlySpan<float> H1 = h1;
+        public readonly ReadOnlySpan<float> ColumnWeights = columnWeights;
+        public readonly float W0 = w0;
+        public readonly float W1 = w1;
+        public readonly float RowScale = rowScale;
+        public readonly bool HasAlpha = hasAlpha;
+    }
+}
