@@ -1,0 +1,62 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace TinyBeauty.Onnx;
+
+/// <summary>Settings for a <see cref="MakeupSession"/>. Every property has a sensible default.</summary>
+public sealed record MakeupSessionOptions
+{
+    /// <summary>The inference resolution of the official models.</summary>
+    public const int DefaultInferenceSize = 256;
+
+    /// <summary>
+    /// Gets the side of the square the photo is resized to before inference. Default 256, the official models'
+    /// training resolution. Must be a positive multiple of 4 (the network downsamples twice) and, when the model
+    /// declares a fixed input size, equal to it.
+    /// </summary>
+    public int InferenceSize { get; init; } = DefaultInferenceSize;
+
+    /// <summary>
+    /// Gets the number of threads ONNX Runtime uses inside one inference. Default 0, which lets ONNX Runtime
+    /// choose (one per physical core).
+    /// </summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Gets ONNX Runtime's own log level for this session. Default
+    /// <see cref="OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING"/>.
+    /// </summary>
+    public OrtLoggingLevel LogLevel { get; init; } = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
+
+    /// <summary>Gets how far ONNX Runtime optimises the graph when loading it. Default: all optimisations.</summary>
+    public GraphOptimizationLevel GraphOptimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Gets the most photos one ONNX Runtime call receives when a batch is made up. Default 4. Larger batches
+    /// use more memory (12 bytes per inference pixel per photo) and rarely run faster on a CPU.
+    /// </summary>
+    public int MaxBatchSize { get; init; } = 4;
+
+    /// <summary>
+    /// Gets a path prefix for ONNX Runtime's profiler, or <see langword="null"/> (the default) to leave it off.
+    /// When set, ONNX Runtime writes a JSON trace of every node's time when the session is disposed.
+    /// </summary>
+    public string? ProfilePathPrefix { get; init; }
+
+    /// <summary>Gets the default options.</summary>
+    public static MakeupSessionOptions Default { get; } = new();
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(InferenceSize, 4, nameof(InferenceSize));
+        if (InferenceSize % 4 != 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(InferenceSize), InferenceSize, "The inference size must be a multiple of 4.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+    }
+}
