@@ -10,7 +10,7 @@ public sealed record MakeupSessionOptions
 
     /// <summary>
     /// Gets the side of the square the photo is resized to before inference. Default 256, the official models'
-    /// training resolution. Must be a positive multiple of 4 (the network downsamples twice) and, when the model
+    /// training resolution. Must be a multiple of 4 of at least 8 (the network downsamples twice) and, when the model
     /// declares a fixed input size, equal to it.
     /// </summary>
     public int InferenceSize { get; init; } = DefaultInferenceSize;
@@ -49,7 +49,7 @@ public sealed record MakeupSessionOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(InferenceSize, 4, nameof(InferenceSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(InferenceSize, 8, nameof(InferenceSize));
         if (InferenceSize % 4 != 0)
         {
             throw new ArgumentOutOfRangeException(

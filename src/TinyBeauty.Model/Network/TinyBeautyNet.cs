@@ -22,7 +22,6 @@ namespace TinyBeauty.Model;
 /// </remarks>
 public sealed class TinyBeautyNet : nn.Module<Tensor, Tensor>
 {
-    private const int MinimumSide = 8;
 
     // Field names are the checkpoint keys (content_encoder, res, upconv1, upconv2, out), so they break the
     // _camelCase rule on purpose; their declaration order is the checkpoint order.
@@ -135,38 +134,6 @@ public sealed class TinyBeautyNet : nn.Module<Tensor, Tensor>
         return weights;
     }
 
-    /// <summary>
-    /// Counts the multiply-adds of the convolutions for one image of the given size (normalizations, activations
-    /// and additions are left out; they are under 1% of the total). About 1.48 G for the official network at
-    /// 256 x 256.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">
-    /// A side is not a multiple of 4 or is below 8, or the options are out of range.
-    /// </exception>
-    public static double EstimateMultiplyAdds(TinyBeautyNetOptions options, int height, int width)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        CheckSide(height, nameof(height));
-        CheckSide(width, nameof(width));
-
-        double channels = options.Width;
-        double full = (double)height * width;
-        double half = full / 4;
-        double quarter = full / 16;
-        const double Image = TinyBeautyNetOptions.ImageChannels;
-        var residualConvolutions = 2.0 * (options.EncoderResidualBlocks + options.DecoderResidualBlocks);
-
-        var total = channels * Image * 7 * 7 * full;
-        total += channels * channels * 4 * 4 * half;
-        total += channels * channels * 4 * 4 * quarter;
-        total += residualConvolutions * channels * channels * 3 * 3 * quarter;
-        total += channels * 2 * channels * 3 * 3 * half;
-        total += channels * 2 * channels * 3 * 3 * full;
-        total += Image * channels * 3 * 3 * full;
-        return total;
-    }
-
     private static string Prepare(string name)
     {
         // Runs before TorchSharp's base constructor so that a broken native setup fails with a diagnosis.
@@ -174,30 +141,19 @@ public sealed class TinyBeautyNet : nn.Module<Tensor, Tensor>
         return name;
     }
 
-    private static void CheckSide(int side, string name)
-    {
-        if (side < MinimumSide || side % 4 != 0)
-        {
-            throw new ArgumentOutOfRangeException(
-                name,
-                side,
-                $"Image sides must be multiples of 4 and at least {MinimumSide}; {name} is {side}.");
-        }
-    }
-
     private static void ValidateInput(Tensor input)
     {
         var shape = input.shape;
         var valid = shape.Length == 4
             && shape[1] == TinyBeautyNetOptions.ImageChannels
-            && shape[2] >= MinimumSide && shape[2] % 4 == 0
-            && shape[3] >= MinimumSide && shape[3] % 4 == 0
+            && shape[2] >= TinyBeautyNetOptions.MinimumSide && shape[2] % 4 == 0
+            && shape[3] >= TinyBeautyNetOptions.MinimumSide && shape[3] % 4 == 0
             && input.is_floating_point();
         if (!valid)
         {
             throw new ArgumentException(
                 $"TinyBeautyNet expects a floating-point tensor [N, 3, H, W] with H and W multiples of 4 and at "
-                + $"least {MinimumSide}; got {input.dtype} [{string.Join(", ", shape)}].",
+                + $"least {TinyBeautyNetOptions.MinimumSide}; got {input.dtype} [{string.Join(", ", shape)}].",
                 nameof(input));
         }
     }

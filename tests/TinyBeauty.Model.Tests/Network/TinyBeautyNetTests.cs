@@ -57,7 +57,7 @@ public sealed class TinyBeautyNetTests
     [Fact]
     public void EstimateMultiplyAdds_Official256_IsAbout1Point48Billion()
     {
-        var multiplyAdds = TinyBeautyNet.EstimateMultiplyAdds(TinyBeautyNetOptions.Official, 256, 256);
+        var multiplyAdds = TinyBeautyNetOptions.Official.EstimateMultiplyAdds(256, 256);
 
         Assert.InRange(multiplyAdds, 1.48e9 * 0.98, 1.48e9 * 1.02);
     }
@@ -68,7 +68,7 @@ public sealed class TinyBeautyNetTests
     public void EstimateMultiplyAdds_BadSide_Throws(int height, int width)
     {
         Assert.Throws<ArgumentOutOfRangeException>(
-            () => TinyBeautyNet.EstimateMultiplyAdds(TinyBeautyNetOptions.Official, height, width));
+            () => TinyBeautyNetOptions.Official.EstimateMultiplyAdds(height, width));
     }
 
     [Theory]
