@@ -86,7 +86,8 @@ public sealed class SafeTensorsTests : IDisposable
     [InlineData("""{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}""", 8, "dtype 'I64'")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "leaves a gap")]
     [InlineData(
-        """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""",
+        """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"""
+            + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
         8,
         "overlaps")]
     [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 4, "only 4 follow")]
