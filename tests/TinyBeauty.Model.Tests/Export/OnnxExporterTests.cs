@@ -13,8 +13,9 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
     private const string Input = "reference/tinybeauty-official/input_style1_01_1x3x256x256.f32";
     private const string Residual = "reference/tinybeauty-official/residual_style1_01_1x3x256x256.f32";
 
-    // The brief allows 1e-4; the official float64 re-implementation matched the golden residual to 6.4e-7.
-    private const float GoldenTolerance = 1e-4f;
+    // The reference README's float64 port matched the golden residual to 6.4e-7 and this export reaches about
+    // 6e-7 with ONNX Runtime on x64; 1e-5 leaves room for other CPU kernels while still catching layout mistakes.
+    private const float GoldenTolerance = 1e-5f;
 
     private static readonly TinyBeautyNetOptions s_small = new()
     {
