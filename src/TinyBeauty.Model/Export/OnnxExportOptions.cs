@@ -1,0 +1,55 @@
+namespace TinyBeauty.Model.Export;
+
+/// <summary>Options for <see cref="OnnxExporter"/>. The defaults export a model for any batch size and image size.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static OnnxExportOptions Default { get; } = new();
+
+    /// <summary>
+    /// Gets the string stored as the model's <c>producer_version</c>. Default: the TinyBeauty.Model assembly's
+    /// informational version.
+    /// </summary>
+    public string? ProducerVersion { get; init; }
+
+    /// <summary>
+    /// Gets a fixed batch size baked into the input and output shapes, or null (the default) for a symbolic
+    /// <c>batch</c> dimension.
+    /// </summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>
+    /// Gets a fixed image height baked into the input and output shapes, or null (the default) for a symbolic
+    /// <c>height</c> dimension. A fixed size must be a multiple of 4 and at least 8. Fixed sizes let ONNX Runtime
+    /// plan memory and fold shape computations ahead of time.
+    /// </summary>
+    public int? InputHeight { get; init; }
+
+    /// <summary>Gets a fixed image width, or null (the default) for a symbolic <c>width</c>; see
+    /// <see cref="InputHeight"/>.</summary>
+    public int? InputWidth { get; init; }
+
+    /// <summary>Throws when a fixed size is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="BatchSize"/> is below 1, or a fixed height or width is below 8 or not a multiple of 4.
+    /// </exception>
+    public void Validate()
+    {
+        if (BatchSize is { } batch)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1, nameof(BatchSize));
+        }
+
+        CheckImageSize(InputHeight, nameof(InputHeight));
+        CheckImageSize(InputWidth, nameof(InputWidth));
+    }
+
+    private static void CheckImageSize(int? size, string name)
+    {
+        if (size is { } value && (value < 8 || value % 4 != 0))
+        {
+            throw new ArgumentOutOfRangeException(
+                name, value, "A fixed image size must be a multiple of 4 and at least 8 (two stride-2 stages).");
+        }
+    }
+}
