@@ -299,9 +299,13 @@ public static partial class ResidualApplier
         {
             var offset = c == 1 ? 1 : c == 0 ? redOffset : 2 - redOffset;
             var plane = residual.Data.Slice(c * planeSize + y * residual.Width, residual.Width);
+            ref var first = ref MemoryMarshal.GetReference(plane);
             for (int x = 0, i = offset; i < row.Length; x++, i += bytesPerPixel)
             {
-                row[i] = plane[taps[2 * x]] * weights[2 * x] + plane[taps[2 * x + 1]] * weights[2 * x + 1];
+                // The taps were clamped to [0, residual width) when they were prepared.
+                var left = Unsafe.Add(ref first, taps[2 * x]);
+                var right = Unsafe.Add(ref first, taps[2 * x + 1]);
+                row[i] = left * weights[2 * x] + right * weights[2 * x + 1];
             }
         }
 
