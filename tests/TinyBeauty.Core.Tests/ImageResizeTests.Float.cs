@@ -33,7 +33,9 @@ public partial class ImageResizeTests
         var source = TestImages.Residual(4, 9, seed: 22);
         var destination = new float[3 * 13 * 5];
 
-        ImageResize.Bilinear(new ReadOnlyPlanarTensorView(source, 3, 4, 9), new PlanarTensorView(destination, 3, 13, 5));
+        ImageResize.Bilinear(
+            new ReadOnlyPlanarTensorView(source, 3, 4, 9),
+            new PlanarTensorView(destination, 3, 13, 5));
 
         for (var c = 0; c < 3; c++)
         {
