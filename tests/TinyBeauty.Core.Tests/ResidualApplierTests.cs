@@ -195,6 +195,17 @@ public partial class ResidualApplierTests
     }
 
     [Fact]
+    public void UseCorrectedReciprocal_MachineWithFma_IsEnabled()
+    {
+        // Every x64 machine with AVX2 and every Arm64 machine has FMA; the start-up check must then pass, or the
+        // kernels silently fall back to the slower division.
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+        {
+            Assert.True(ResidualApplier.UseCorrectedReciprocal);
+        }
+    }
+
+    [Fact]
     public void Apply_SteadyState_AllocatesNothing()
     {
         const int Width = 300, Height = 200;
