@@ -38,7 +38,7 @@ internal static class BilinearTaps
         fraction = f;
     }
 
-    /// <summary>Computes the two clipped rows and the unclamped fraction for destination row <paramref name="d"/>.</summary>
+    /// <summary>Computes the two clipped rows and the unclamped fraction for row <paramref name="d"/>.</summary>
     public static void Row(int d, double scale, int sourceSize, out int s0, out int s1, out float fraction)
     {
         var f = (float)((d + 0.5) * scale - 0.5);

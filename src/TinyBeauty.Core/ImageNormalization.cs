@@ -18,7 +18,9 @@ public static class ImageNormalization
     /// </remarks>
     /// <param name="source">The image to read.</param>
     /// <param name="destination">A tensor of 3 channels and the source's height and width.</param>
-    /// <exception cref="ArgumentException">The destination does not have shape 3 x source height x source width.</exception>
+    /// <exception cref="ArgumentException">
+    /// The destination does not have shape 3 x source height x source width.
+    /// </exception>
     public static void ToPlanarRgb(ReadOnlyImageView source, PlanarTensorView destination)
     {
         ValidateShape(destination, source.Height, source.Width);

@@ -19,10 +19,10 @@ public static partial class ImageResize
     /// <para>
     /// Arithmetic: weights are 11-bit fixed point, <c>round((1 - f) * 2048)</c> and <c>round(f * 2048)</c>
     /// (half to even). The horizontal pass gives integers <c>H = a0 * S[sx] + a1 * S[sx + 1]</c>. The vertical
-    /// pass gives <c>((((H0 &gt;&gt; 4) * b0) &gt;&gt; 16) + (((H1 &gt;&gt; 4) * b1) &gt;&gt; 16) + 2) &gt;&gt; 2</c> for every
-    /// element: OpenCV's vector loop (<c>VResizeLinearVec_32s8u</c>) and its specialised 8-bit scalar tail use
-    /// this same truncating formula, so the result does not depend on the vector width of the OpenCV build
-    /// (checked against Debian 12's OpenCV 4.6, whose baseline is SSE2, by the committed test fixtures).
+    /// pass gives <c>((((H0 &gt;&gt; 4) * b0) &gt;&gt; 16) + (((H1 &gt;&gt; 4) * b1) &gt;&gt; 16) + 2) &gt;&gt; 2</c>
+    /// for every element. OpenCV's vector loop (<c>VResizeLinearVec_32s8u</c>) computes exactly this, and the
+    /// committed fixtures (Debian 12's OpenCV 4.6, SSE2 baseline) show that the row tails left to its scalar
+    /// code agree with it too, so the result does not depend on the vector width of the OpenCV build.
     /// </para>
     /// <para>
     /// For an exact 4:1 reduction (1024 to 256) every output is <c>(a + b + c + d + 2) &gt;&gt; 2</c> of the 2x2 block

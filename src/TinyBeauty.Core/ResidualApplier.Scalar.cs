@@ -11,12 +11,16 @@ public static partial class ResidualApplier
     /// </summary>
     /// <param name="residual">A 3 x h x w residual, red plane first.</param>
     /// <param name="source">The photo to read.</param>
-    /// <param name="destination">The photo to write: same size and layout as the source; may be the source itself.</param>
+    /// <param name="destination">
+    /// The photo to write: same size and layout as the source; may be the source itself.
+    /// </param>
     /// <param name="intensity">The residual's strength, finite and within [0, 2].</param>
     /// <exception cref="ArgumentException">
     /// The residual does not have 3 channels, or the source and destination differ in size or layout.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="intensity"/> is not finite or outside [0, 2].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="intensity"/> is not finite or outside [0, 2].
+    /// </exception>
     public static void ApplyScalar(
         ReadOnlyPlanarTensorView residual,
         ReadOnlyImageView source,
@@ -31,7 +35,9 @@ public static partial class ResidualApplier
     /// </summary>
     /// <param name="residual">A 3 x h x w residual, red plane first; it is stretched over the region.</param>
     /// <param name="source">The photo to read.</param>
-    /// <param name="destination">The photo to write: same size and layout as the source; may be the source itself.</param>
+    /// <param name="destination">
+    /// The photo to write: same size and layout as the source; may be the source itself.
+    /// </param>
     /// <param name="region">The rectangle the residual covers; it must lie inside the photo.</param>
     /// <param name="intensity">The residual's strength, finite and within [0, 2].</param>
     /// <exception cref="ArgumentException">

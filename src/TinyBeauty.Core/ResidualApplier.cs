@@ -27,8 +27,8 @@ namespace TinyBeauty.Core;
 /// reproduces the reference output. The mapping back is not an exact inverse of the normalisation: with a zero
 /// residual, truncation lowers 63 of the 256 byte values by one level (the reference behaves the same). So an
 /// intensity of exactly 0 is special-cased to copy the photo unchanged; a tiny non-zero intensity (or the faint
-/// outer ring of a feathered region) can still lower such values by one. The alpha byte of <see cref="PixelLayout.Rgba32"/> is
-/// copied untouched; for <see cref="PixelLayout.Bgr24"/> residual plane 0 (red) goes to byte offset 2.
+/// outer ring of a feathered region) can still lower such values by one. The alpha byte of
+/// <see cref="PixelLayout.Rgba32"/> is copied untouched; for <see cref="PixelLayout.Bgr24"/> residual plane 0 (red) goes to byte offset 2.
 /// </para>
 /// <para>
 /// Memory: the source and destination may be the same memory (same buffer start and stride: in-place); any
@@ -51,12 +51,16 @@ public static partial class ResidualApplier
     /// <summary>Applies <paramref name="residual"/> to the whole photo (fast path).</summary>
     /// <param name="residual">A 3 x h x w residual, red plane first.</param>
     /// <param name="source">The photo to read.</param>
-    /// <param name="destination">The photo to write: same size and layout as the source; may be the source itself.</param>
-    /// <param name="intensity">The residual's strength, finite and within [0, 2]; 1 is the model's own strength.</param>
+    /// <param name="destination">
+    /// The photo to write: same size and layout as the source; may be the source itself.
+    /// </param>
+    /// <param name="intensity">The residual's strength, finite and within [0, 2]; 1 is the model's.</param>
     /// <exception cref="ArgumentException">
     /// The residual does not have 3 channels, or the source and destination differ in size or layout.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="intensity"/> is not finite or outside [0, 2].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="intensity"/> is not finite or outside [0, 2].
+    /// </exception>
     public static void Apply(
         ReadOnlyPlanarTensorView residual,
         ReadOnlyImageView source,
@@ -70,9 +74,11 @@ public static partial class ResidualApplier
     /// </summary>
     /// <param name="residual">A 3 x h x w residual, red plane first; it is stretched over the region.</param>
     /// <param name="source">The photo to read.</param>
-    /// <param name="destination">The photo to write: same size and layout as the source; may be the source itself.</param>
+    /// <param name="destination">
+    /// The photo to write: same size and layout as the source; may be the source itself.
+    /// </param>
     /// <param name="region">The rectangle the residual covers; it must lie inside the photo.</param>
-    /// <param name="intensity">The residual's strength, finite and within [0, 2]; 1 is the model's own strength.</param>
+    /// <param name="intensity">The residual's strength, finite and within [0, 2]; 1 is the model's.</param>
     /// <exception cref="ArgumentException">
     /// The residual does not have 3 channels, or the source and destination differ in size or layout.
     /// </exception>
@@ -242,8 +248,10 @@ public static partial class ResidualApplier
     }
 
     private static bool IsInPlace(ReadOnlyImageView source, ImageView destination) =>
-        Unsafe.AreSame(ref MemoryMarshal.GetReference(source.Pixels), ref MemoryMarshal.GetReference(destination.Pixels))
-        && source.Stride == destination.Stride;
+        source.Stride == destination.Stride
+        && Unsafe.AreSame(
+            ref MemoryMarshal.GetReference(source.Pixels),
+            ref MemoryMarshal.GetReference(destination.Pixels));
 
     private static void CopyImage(ReadOnlyImageView source, ImageView destination)
     {
@@ -299,9 +307,13 @@ public static partial class ResidualApplier
         {
             var offset = c == 1 ? 1 : c == 0 ? redOffset : 2 - redOffset;
             var plane = residual.Data.Slice(c * planeSize + y * residual.Width, residual.Width);
+            ref var first = ref MemoryMarshal.GetReference(plane);
             for (int x = 0, i = offset; i < row.Length; x++, i += bytesPerPixel)
             {
-                row[i] = plane[taps[2 * x]] * weights[2 * x] + plane[taps[2 * x + 1]] * weights[2 * x + 1];
+                // The taps were clamped to [0, residual width) when they were prepared.
+                var left = Unsafe.Add(ref first, taps[2 * x]);
+                var right = Unsafe.Add(ref first, taps[2 * x + 1]);
+                row[i] = left * weights[2 * x] + right * weights[2 * x + 1];
             }
         }
 

@@ -25,7 +25,7 @@ namespace TinyBeauty.Core;
 /// <param name="Feather">The width in pixels of the fading border inside the rectangle; 0 for a hard edge.</param>
 public readonly record struct ResidualRegion(int X, int Y, int Width, int Height, int Feather = 0)
 {
-    /// <summary>Returns the feather weight of position <paramref name="index"/> along an axis of length <paramref name="length"/>.</summary>
+    /// <summary>Returns the feather weight of position <paramref name="index"/> along an axis.</summary>
     internal static float Ramp(int index, int length, int feather)
     {
         if (feather == 0)

@@ -21,7 +21,8 @@ public class ImageNormalizationTests
         var mismatches = 0;
         for (var i = 0; i < expected.Length; i++)
         {
-            mismatches += BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]) ? 0 : 1;
+            var same = BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]);
+            mismatches += same ? 0 : 1;
         }
 
         Assert.True(mismatches == 0, $"{mismatches} of {expected.Length} values differ from the reference input.");

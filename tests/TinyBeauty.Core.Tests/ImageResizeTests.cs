@@ -3,7 +3,7 @@ using TinyBeauty.Testing;
 
 namespace TinyBeauty.Core.Tests;
 
-public class ImageResizeTests
+public partial class ImageResizeTests
 {
     public static TheoryData<string> FixtureNames =>
         ["c1_up", "c1_down", "c3_down", "c3_up", "c3_half", "c3_mixed", "c4_up", "c4_down"];

@@ -45,7 +45,9 @@ public class ImageViewTests
 
         ReadOnlyImageView readOnly = view;
 
-        Assert.Equal((1, 4, 8, PixelLayout.Rgba32), (readOnly.Width, readOnly.Height, readOnly.Stride, readOnly.Layout));
+        Assert.Equal(
+            (1, 4, 8, PixelLayout.Rgba32),
+            (readOnly.Width, readOnly.Height, readOnly.Stride, readOnly.Layout));
         Assert.True(readOnly.Pixels == view.Pixels);
     }
 

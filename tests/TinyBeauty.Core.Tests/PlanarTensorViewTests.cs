@@ -49,7 +49,7 @@ public class PlanarTensorViewTests
     public void Constructor_EmptyDimension_ThrowsNamingIt(int channels, int height, int width, string parameter)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(
-            () => new ReadOnlyPlanarTensorView(new float[1], channels, height, width));
+            () => new PlanarTensorView(new float[1], channels, height, width));
 
         Assert.Equal(parameter, error.ParamName);
     }

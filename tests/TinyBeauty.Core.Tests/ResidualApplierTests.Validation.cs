@@ -73,6 +73,7 @@ public partial class ResidualApplierTests
             new ResidualRegion(x, y, width, height, feather)));
 
         Assert.Equal("region", error.ParamName);
-        Assert.Contains($"X={x}, Y={y}, Width={width}, Height={height}, Feather={feather}", error.Message, StringComparison.Ordinal);
+        var described = $"X={x}, Y={y}, Width={width}, Height={height}, Feather={feather}";
+        Assert.Contains(described, error.Message, StringComparison.Ordinal);
     }
 }

@@ -51,6 +51,36 @@ public partial class ResidualApplierTests
     }
 
     [Theory]
+    [InlineData(512, 20, 30, 48, 64)]
+    [InlineData(256, 33, 17, 5, 40)]
+    [InlineData(128, 65, 9, 9, 2)]
+    [InlineData(0, 1, 1, 3, 3)]
+    public void Apply_ResidualLargerOrOtherAspect_EqualsScalar(
+        int maxVectorBits,
+        int width,
+        int height,
+        int residualHeight,
+        int residualWidth)
+    {
+        var source = TestImages.Pixels(height, width * 3, seed: width * height);
+        var residual = TestImages.Residual(residualHeight, residualWidth, seed: residualWidth);
+        var expected = new byte[source.Length];
+        var actual = new byte[source.Length];
+        using var _ = new VectorWidthScope(maxVectorBits);
+
+        ResidualApplier.ApplyScalar(
+            new ReadOnlyPlanarTensorView(residual, 3, residualHeight, residualWidth),
+            new ReadOnlyImageView(source, width, height, PixelLayout.Rgb24),
+            new ImageView(expected, width, height, PixelLayout.Rgb24));
+        ResidualApplier.Apply(
+            new ReadOnlyPlanarTensorView(residual, 3, residualHeight, residualWidth),
+            new ReadOnlyImageView(source, width, height, PixelLayout.Rgb24),
+            new ImageView(actual, width, height, PixelLayout.Rgb24));
+
+        AssertSame(expected, actual, $"{width}x{height} photo, {residualWidth}x{residualHeight} residual");
+    }
+
+    [Theory]
     [MemberData(nameof(PathsAndLayouts))]
     public void Apply_FeatheredRegion_EqualsScalar(int maxVectorBits, PixelLayout layout)
     {
@@ -162,6 +192,17 @@ public partial class ResidualApplierTests
         }
 
         Assert.Equal(3 * 63, lowered);
+    }
+
+    [Fact]
+    public void UseCorrectedReciprocal_MachineWithFma_IsEnabled()
+    {
+        // Every x64 machine with AVX2 and every Arm64 machine has FMA; the start-up check must then pass, or the
+        // kernels silently fall back to the slower division.
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+        {
+            Assert.True(ResidualApplier.UseCorrectedReciprocal);
+        }
     }
 
     [Fact]
