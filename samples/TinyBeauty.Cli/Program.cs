@@ -1,1 +1,11 @@
-return 0;
+using System.CommandLine;
+using TinyBeauty.Cli;
+
+var root = new RootCommand("TinyBeauty: tiny, fast facial makeup transfer.")
+{
+    ApplyCommand.Create(),
+    ExportCommand.Create(),
+    BenchCommand.Create(),
+};
+
+return root.Parse(args).Invoke();

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using TinyBeauty.Onnx;
+
+namespace TinyBeauty.Cli;
+
+/// <summary><c>apply &lt;input&gt; -o &lt;output&gt; --model &lt;file&gt;</c>: makes up one photo.</summary>
+internal static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "The photo to make up (PNG, JPEG, BMP, ...)." };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Where to write the made-up photo; the format follows the extension.",
+            Required = true,
+        };
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "The style model: .onnx, or a .pt/.pth or .safetensors checkpoint (converted in memory).",
+            Required = true,
+        };
+        var intensity = new Option<float>("--intensity")
+        {
+            Description = "Makeup strength from 0 (none) to 2 (exaggerated).",
+            DefaultValueFactory = _ => 1f,
+        };
+        var size = new Option<int>("--size")
+        {
+            Description = "Inference resolution (a multiple of 4).",
+            DefaultValueFactory = _ => MakeupSessionOptions.DefaultInferenceSize,
+        };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "ONNX Runtime threads; 0 lets it choose.",
+            DefaultValueFactory = _ => 0,
+        };
+        var maxPixels = new Option<long>("--max-pixels")
+        {
+            Description = "Refuse photos with more pixels than this (checked before decoding).",
+            DefaultValueFactory = _ => MakeupImage.DefaultMaxPixels,
+        };
+
+        var command = new Command("apply", "Make up a photo with a style model.")
+        {
+            input, output, model, intensity, size, threads, maxPixels,
+        };
+        command.SetAction(result => CliRunner.Run(_ => Execute(
+            result.GetRequiredValue(input),
+            result.GetRequiredValue(output),
+            result.GetRequiredValue(model),
+            result.GetValue(intensity),
+            new MakeupSessionOptions
+            {
+                InferenceSize = result.GetValue(size),
+                IntraOpThreads = result.GetValue(threads),
+            },
+            result.GetValue(maxPixels))));
+        return command;
+    }
+
+    private static int Execute(
+        string inputPath,
+        string outputPath,
+        string modelPath,
+        float intensity,
+        MakeupSessionOptions options,
+        long maxPixels)
+    {
+        MakeupImage.CheckWritableFormat(outputPath);
+        if (!float.IsFinite(intensity) || intensity < 0f || intensity > 2f)
+        {
+            throw new CliException($"--intensity must be from 0 to 2, not {intensity}");
+        }
+
+        if (!File.Exists(inputPath))
+        {
+            throw new CliException($"input image '{inputPath}' does not exist");
+        }
+
+        using var session = MakeupSession.Load(ModelFiles.LoadAsOnnx(modelPath), options);
+        using var image = MakeupImage.Load(inputPath, maxPixels);
+        session.Apply(image, intensity);
+        MakeupImage.Save(image, outputPath);
+        Console.WriteLine($"wrote {outputPath} ({image.Width}x{image.Height})");
+        return 0;
+    }
+}

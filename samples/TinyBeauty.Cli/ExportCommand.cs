@@ -1,0 +1,37 @@
+using System.CommandLine;
+using TinyBeauty.Model;
+using TinyBeauty.Model.Export;
+
+namespace TinyBeauty.Cli;
+
+/// <summary><c>export &lt;checkpoint&gt; -o &lt;model.onnx&gt;</c>: converts a checkpoint to ONNX.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint")
+        {
+            Description = "A TinyBeauty checkpoint: .pt/.pth (PyTorch) or .safetensors.",
+        };
+        var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write.", Required = true };
+
+        var command = new Command("export", "Convert a checkpoint to an ONNX model.") { checkpoint, output };
+        command.SetAction(result => CliRunner.Run(_ =>
+        {
+            var checkpointPath = result.GetRequiredValue(checkpoint);
+            var outputPath = result.GetRequiredValue(output);
+            if (!File.Exists(checkpointPath))
+            {
+                throw new CliException($"checkpoint '{checkpointPath}' does not exist");
+            }
+
+            var weights = ModelFiles.LoadWeights(checkpointPath, Path.GetExtension(checkpointPath).ToLowerInvariant());
+            var options = TinyBeautyNetOptions.FromWeights(weights);
+            OnnxExporter.Export(weights, options, outputPath);
+            Console.WriteLine(
+                $"wrote {outputPath} (width {options.Width}, {options.CountParameters():N0} parameters)");
+            return 0;
+        }));
+        return command;
+    }
+}
