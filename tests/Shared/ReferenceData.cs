@@ -21,7 +21,7 @@ internal static class ReferenceData
     public static string Official(string relativePath) =>
         Path(System.IO.Path.Combine("reference", "tinybeauty-official", relativePath));
 
-    /// <summary>Explains what is missing when a reference file cannot be found, or returns null when it exists.</summary>
+    /// <summary>Says what is missing when a reference file cannot be found, or returns null when it exists.</summary>
     public static string? MissingReason(string relativePath)
     {
         if (SharedRoot is null)

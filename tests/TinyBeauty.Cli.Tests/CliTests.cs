@@ -257,7 +257,8 @@ public sealed class CliTests : IDisposable
         {
             byte[] shape =
             [
-                .. Field(1, Text(2, "n")), .. Field(1, Number(1, 4)), .. Field(1, Text(2, "h")), .. Field(1, Text(2, "w")),
+                .. Field(1, Text(2, "n")), .. Field(1, Number(1, 4)),
+                .. Field(1, Text(2, "h")), .. Field(1, Text(2, "w")),
             ];
             return [.. Text(1, name), .. Field(2, Field(1, [.. Number(1, 1), .. Field(2, shape)]))];
         }

@@ -58,7 +58,10 @@ public sealed class MakeupBlendTests
     private static byte[] Run(ApplyAction apply, byte[] pixels)
     {
         var output = new byte[pixels.Length];
-        apply(new ReadOnlyImageView(pixels, 40, 30, PixelLayout.Rgb24), new ImageView(output, 40, 30, PixelLayout.Rgb24), 1f);
+        apply(
+            new ReadOnlyImageView(pixels, 40, 30, PixelLayout.Rgb24),
+            new ImageView(output, 40, 30, PixelLayout.Rgb24),
+            1f);
         return output;
     }
 }

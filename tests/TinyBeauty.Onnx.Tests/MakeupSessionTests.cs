@@ -51,7 +51,8 @@ public sealed class MakeupSessionTests
         var pixels = RandomPixels(8 * 8 * 3, seed: 3);
         var output = new byte[pixels.Length];
 
-        session.Apply(new ReadOnlyImageView(pixels, 8, 8, PixelLayout.Rgb24), new ImageView(output, 8, 8, PixelLayout.Rgb24));
+        session.Apply(
+            new ReadOnlyImageView(pixels, 8, 8, PixelLayout.Rgb24), new ImageView(output, 8, 8, PixelLayout.Rgb24));
 
         // At the inference size the resize and the upsampling are exact, so each value is f(2 * normalised).
         var scalar = new byte[pixels.Length];
@@ -69,12 +70,13 @@ public sealed class MakeupSessionTests
     [Fact]
     public void Apply_SameBufferForSourceAndDestination_EqualsSeparateBuffers()
     {
-        using var session = MakeupSession.Load(TestModels.Scale(0.25f), new MakeupSessionOptions { InferenceSize = 16 });
+        using var session = MakeupSession.Load(TestModels.Scale(0.25f), Options(16));
         var pixels = RandomPixels(37 * 23 * 3, seed: 5);
         var separate = new byte[pixels.Length];
 
         session.Apply(
-            new ReadOnlyImageView(pixels, 37, 23, PixelLayout.Rgb24), new ImageView(separate, 37, 23, PixelLayout.Rgb24));
+            new ReadOnlyImageView(pixels, 37, 23, PixelLayout.Rgb24),
+            new ImageView(separate, 37, 23, PixelLayout.Rgb24));
         var view = new ImageView(pixels, 37, 23, PixelLayout.Rgb24);
         session.Apply(view, view);
 
@@ -247,7 +249,9 @@ public sealed class MakeupSessionTests
     [Fact]
     public void Load_MissingFile_ThrowsFileNotFound()
     {
-        Assert.Throws<FileNotFoundException>(() => MakeupSession.Load(Path.Combine(Path.GetTempPath(), "no-model.onnx")));
+        var path = Path.Combine(Path.GetTempPath(), "no-model.onnx");
+
+        Assert.Throws<FileNotFoundException>(() => MakeupSession.Load(path));
     }
 
     [Theory]
@@ -283,6 +287,8 @@ public sealed class MakeupSessionTests
 
         Assert.NotEqual(before, Pixels(image));
     }
+
+    internal static MakeupSessionOptions Options(int inferenceSize) => new() { InferenceSize = inferenceSize };
 
     internal static byte[] ExportOfficialModel()
     {

@@ -4,7 +4,8 @@ namespace TinyBeauty.Model.Checkpoints;
 public sealed class NamedTensor
 {
     /// <summary>Creates a tensor, checking that the data length equals the product of the shape.</summary>
-    /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.</exception>
+    /// <exception cref="ArgumentException">The data length does not match the shape, or a dimension is negative.
+    /// </exception>
     public NamedTensor(string name, int[] shape, float[] data)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -25,7 +26,8 @@ public sealed class NamedTensor
         if (count != data.Length)
         {
             throw new ArgumentException(
-                $"Tensor '{name}' has shape {FormatShape(shape)} ({count} values) but {data.Length} values were given.");
+                $"Tensor '{name}' has shape {FormatShape(shape)} ({count} values) "
+                + $"but {data.Length} values were given.");
         }
 
         Name = name;
