@@ -47,7 +47,7 @@ public sealed class StateDictionary : IReadOnlyDictionary<string, NamedTensor>
     /// Checks that the dictionary holds exactly the parameters of a network with the given options: every name
     /// present, no extra name, every shape equal.
     /// </summary>
-    /// <exception cref="InvalidDataException">A tensor is missing, extra or misshaped (named in the message).</exception>
+    /// <exception cref="InvalidDataException">A tensor is missing, extra or misshaped; its name is given.</exception>
     public void ValidateFor(TinyBeautyNetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
