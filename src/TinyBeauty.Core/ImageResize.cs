@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TinyBeauty.Core;
 
@@ -153,10 +155,13 @@ public static partial class ImageResize
 
     private static void HorizontalPass(ReadOnlySpan<byte> source, ReadOnlySpan<int> columns, Span<int> row)
     {
-        for (var i = 0; i < row.Length; i++)
+        // The taps were clamped to the source row when they were prepared, so the reads skip bounds checks.
+        ref var pixels = ref MemoryMarshal.GetReference(source);
+        ref var tap = ref MemoryMarshal.GetReference(columns);
+        for (var i = 0; i < row.Length; i++, tap = ref Unsafe.Add(ref tap, 4))
         {
-            var tap = columns.Slice(4 * i, 4);
-            row[i] = source[tap[0]] * tap[2] + source[tap[1]] * tap[3];
+            row[i] = Unsafe.Add(ref pixels, tap) * Unsafe.Add(ref tap, 2)
+                + Unsafe.Add(ref pixels, Unsafe.Add(ref tap, 1)) * Unsafe.Add(ref tap, 3);
         }
     }
 

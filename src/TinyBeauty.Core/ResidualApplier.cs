@@ -37,7 +37,12 @@ namespace TinyBeauty.Core;
 /// the fast path (Vector512, Vector256 or Vector128, whichever the machine accelerates);
 /// <see cref="ApplyScalar(ReadOnlyPlanarTensorView, ReadOnlyImageView, ImageView, float)"/> is the plain
 /// reference it is tested against. The two agree exactly: they perform the same float operations in the same
-/// order.
+/// order (the vector code's rewrites of the two divisions are proven equal, see the kernels).
+/// </para>
+/// <para>
+/// Known shortcoming: the work runs on the calling thread only. Rows are independent apart from the two cached
+/// residual rows, so splitting the photo into horizontal bands across cores would be straightforward; it is
+/// left out until a caller needs more than one core's throughput.
 /// </para>
 /// </remarks>
 public static partial class ResidualApplier

@@ -101,6 +101,30 @@ public class ImageNormalizationTests
         Assert.Equal(direct, viaResize);
     }
 
+    [Theory]
+    [InlineData(PixelLayout.Bgr24)]
+    [InlineData(PixelLayout.Rgba32)]
+    public void ResizeToPlanarRgb_OtherSize_EqualsResizeThenNormalise(PixelLayout layout)
+    {
+        var bpp = layout.BytesPerPixel();
+        var pixels = ImageResizeTests.RandomBytes(47 * 31 * bpp, seed: 8);
+        var resized = new byte[19 * 23 * bpp];
+        var expected = new float[3 * 19 * 23];
+        var actual = new float[expected.Length];
+        ImageResize.Bilinear(
+            new ReadOnlyImageView(pixels, 47, 31, layout),
+            new ImageView(resized, 23, 19, layout));
+        ImageNormalization.ToPlanarRgb(
+            new ReadOnlyImageView(resized, 23, 19, layout),
+            new PlanarTensorView(expected, 3, 19, 23));
+
+        ImageNormalization.ResizeToPlanarRgb(
+            new ReadOnlyImageView(pixels, 47, 31, layout),
+            new PlanarTensorView(actual, 3, 19, 23));
+
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void ResizeToPlanarRgb_SteadyState_DoesNotAllocate()
     {
