@@ -12,6 +12,9 @@ public sealed record OnnxExportOptions
     /// </summary>
     public string? ProducerVersion { get; init; }
 
+    /// <summary>Gets the operator layout. Default <see cref="OnnxGraphStyle.Fast"/>.</summary>
+    public OnnxGraphStyle GraphStyle { get; init; } = OnnxGraphStyle.Fast;
+
     /// <summary>
     /// Gets a fixed batch size baked into the input and output shapes, or null (the default) for a symbolic
     /// <c>batch</c> dimension.
@@ -38,6 +41,11 @@ public sealed record OnnxExportOptions
         if (BatchSize is { } batch)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1, nameof(BatchSize));
+        }
+
+        if (!Enum.IsDefined(GraphStyle))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GraphStyle), GraphStyle, "Unknown graph style.");
         }
 
         CheckImageSize(InputHeight, nameof(InputHeight));
