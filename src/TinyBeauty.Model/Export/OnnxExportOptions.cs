@@ -1,6 +1,8 @@
 namespace TinyBeauty.Model.Export;
 
-/// <summary>Options for <see cref="OnnxExporter"/>. The defaults export a model for any batch size and image size.</summary>
+/// <summary>
+/// Options for <see cref="OnnxExporter"/>. The defaults export the fast layout for any batch size and image size.
+/// </summary>
 public sealed record OnnxExportOptions
 {
     /// <summary>Gets the default options.</summary>
@@ -24,12 +26,14 @@ public sealed record OnnxExportOptions
     /// <summary>
     /// Gets a fixed image height baked into the input and output shapes, or null (the default) for a symbolic
     /// <c>height</c> dimension. A fixed size must be a multiple of 4 and at least 8. Fixed sizes let ONNX Runtime
-    /// plan memory and fold shape computations ahead of time.
+    /// check input shapes and fold the shape computations ahead of time (the LayerNorm divisor becomes a
+    /// constant); with ONNX Runtime 1.32 on the CPU they gave no measurable speed-up at 256 x 256.
     /// </summary>
     public int? InputHeight { get; init; }
 
-    /// <summary>Gets a fixed image width, or null (the default) for a symbolic <c>width</c>; see
-    /// <see cref="InputHeight"/>.</summary>
+    /// <summary>
+    /// Gets a fixed image width, or null (the default) for a symbolic <c>width</c>; see <see cref="InputHeight"/>.
+    /// </summary>
     public int? InputWidth { get; init; }
 
     /// <summary>Throws when a fixed size is out of range.</summary>
