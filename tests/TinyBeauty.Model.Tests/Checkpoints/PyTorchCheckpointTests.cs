@@ -222,6 +222,14 @@ public sealed class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void Load_TorchSaveProtocol4Fixture_ReadsSameTensors()
+    {
+        var weights = PyTorchCheckpoint.Load(Fixture("tiny_checkpoint_protocol4.pt"));
+
+        AssertFixtureContents(weights);
+    }
+
+    [Fact]
     public void Load_BareModuleStateDictFixture_StripsPrefix()
     {
         var weights = PyTorchCheckpoint.Load(Fixture("tiny_module_state_dict.pt"), entry: null);

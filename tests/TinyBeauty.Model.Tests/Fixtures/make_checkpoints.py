@@ -35,6 +35,9 @@ def main():
     bare = collections.OrderedDict(("module." + key, value) for key, value in state.items())
     torch.save(bare, "tiny_module_state_dict.pt")
 
+    # Pickle protocol 4 uses other opcodes (FRAME, STACK_GLOBAL, MEMOIZE, SHORT_BINUNICODE).
+    torch.save({"cleaner": state}, "tiny_checkpoint_protocol4.pt", pickle_protocol=4)
+
 
 if __name__ == "__main__":
     main()
