@@ -179,6 +179,36 @@ public sealed class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void Load_IntegerTensor_IsRejectedWithName()
+    {
+        var builder = new TorchArchiveBuilder()
+            .Global("collections", "OrderedDict").Op((byte)')', (byte)'R')
+            .String("num_batches_tracked")
+            .Tensor("LongStorage", "0", new byte[8], 1, 0, [], [])
+            .SetItem();
+        using var stream = new MemoryStream(builder.Build());
+
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(stream, null));
+
+        Assert.Contains("'num_batches_tracked'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("int64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_CallingAStorageType_IsRefused()
+    {
+        var builder = new TorchArchiveBuilder()
+            .Global("torch", "FloatStorage")
+            .Mark().Int(4).Tuple()
+            .Op((byte)'R');
+        using var stream = new MemoryStream(builder.Build());
+
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(stream, null));
+
+        Assert.Contains("cannot call global 'torch.FloatStorage'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_StorageTooShort_IsRejectedWithEntry()
     {
         var builder = new TorchArchiveBuilder()
