@@ -103,6 +103,8 @@ public static class PyTorchCheckpoint
         var top = PickleMachine.Run(ReadEntry(pickleEntry, pickleSource), pickleSource);
         var stateObject = SelectEntry(top, entry, source);
 
+        // Storages are read once each, however many tensors view them.
+        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var result = new StateDictionary();
         foreach (var (key, value) in stateObject.Items)
         {
@@ -122,7 +124,7 @@ public static class PyTorchCheckpoint
             }
 
             var shape = ToIntShape(tensor, name, source);
-            result.Add(new NamedTensor(name, shape, ReadTensor(archive, root, tensor, name, source)));
+            result.Add(new NamedTensor(name, shape, ReadTensor(archive, root, tensor, name, source, storages)));
         }
 
         return result;
@@ -217,7 +219,13 @@ public static class PyTorchCheckpoint
         return shape;
     }
 
-    private static float[] ReadTensor(ZipArchive archive, string root, PickleTensor tensor, string name, string source)
+    private static float[] ReadTensor(
+        ZipArchive archive,
+        string root,
+        PickleTensor tensor,
+        string name,
+        string source,
+        Dictionary<string, byte[]> storages)
     {
         var storage = tensor.Storage;
         var elementType = PickleMachine.StorageElementType(storage.StorageType)!;
@@ -251,12 +259,17 @@ public static class PyTorchCheckpoint
                 + $"storage '{storage.Key}', which has {storage.ElementCount}.");
         }
 
-        var bytes = ReadEntry(entry, $"{source}, entry '{entryName}'");
-        if (bytes.LongLength < storage.ElementCount * elementSize)
+        if (entry.Length < storage.ElementCount * elementSize)
         {
             throw new InvalidDataException(
-                $"{source}: entry '{entryName}' holds {bytes.LongLength} bytes, but its storage declares "
+                $"{source}: entry '{entryName}' holds {entry.Length} bytes, but its storage declares "
                 + $"{storage.ElementCount} {elementType} values ({storage.ElementCount * elementSize} bytes).");
+        }
+
+        if (!storages.TryGetValue(entryName, out var bytes))
+        {
+            bytes = ReadEntry(entry, $"{source}, entry '{entryName}'");
+            storages[entryName] = bytes;
         }
 
         var values = new float[count];

@@ -66,7 +66,7 @@ public static class SafeTensors
     /// <param name="weights">The tensors to write, in order.</param>
     /// <param name="path">The destination; an existing file is replaced.</param>
     /// <param name="metadata">Optional strings stored under <c>__metadata__</c>.</param>
-    /// <exception cref="ArgumentException">A tensor or metadata key is named <c>__metadata__</c>.</exception>
+    /// <exception cref="ArgumentException">A tensor is named <c>__metadata__</c>.</exception>
     public static void Save(
         StateDictionary weights,
         string path,

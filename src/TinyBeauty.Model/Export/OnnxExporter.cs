@@ -11,8 +11,10 @@ namespace TinyBeauty.Model.Export;
 /// <para>
 /// The model has one input <c>input</c>, float32 <c>[batch, 3, height, width]</c> in [-1, 1], and one output
 /// <c>residual</c>, float32 of the same shape in (-1, 1) (after the final tanh). Height and width must be
-/// multiples of 4; other sizes make ONNX Runtime fail at the skip concatenations. IR version 8, default operator set
-/// 17, producer <c>TinyBeauty.Model</c>. Weights are float32 initializers named by their state-dictionary keys.
+/// multiples of 4 (and at least 8); other sizes make ONNX Runtime fail at the skip concatenations. IR version 8,
+/// default operator set 17, producer <c>TinyBeauty.Model</c>. Weights are float32 initializers (little-endian raw
+/// data) named by their state-dictionary keys, except the folded upsampling weights of the default
+/// <see cref="OnnxGraphStyle.Fast"/> layout (see there).
 /// </para>
 /// <para>
 /// The graph computes what the official PyTorch code computes: reflection padding (<c>Pad</c>, mode reflect) before
@@ -20,7 +22,17 @@ namespace TinyBeauty.Model.Export;
 /// residual additions without activation, nearest 2x upsampling (<c>Resize</c>, asymmetric, floor, which equals
 /// PyTorch's <c>nearest</c>) of <c>cat[skip, decoder]</c>, and the custom LayerNorm: per sample mean and unbiased
 /// standard deviation over C x H x W, eps 1e-5 added to the standard deviation, then per-channel gamma and beta.
-/// The divisor N - 1 is computed from the runtime shape, since height and width may be symbolic.
+/// The divisor N - 1 is computed from the runtime shape, since height and width may be symbolic, and the statistics
+/// are reduced one axis at a time to keep float32 sums short. With ONNX Runtime 1.32 on x64 the official checkpoint
+/// reproduces the golden residual of the reference data to a maximum absolute error of 6.6e-7 (Fast) and 6.0e-7
+/// (Plain).
+/// </para>
+/// <para>
+/// Speed: the default <see cref="OnnxGraphStyle.Fast"/> layout ran 1.3x to 1.4x faster than
+/// <see cref="OnnxGraphStyle.Plain"/> with ONNX Runtime 1.32 on the CPU (official network, 256 x 256, median of 50
+/// runs, 2 threads: 112 ms to 82 ms on a busy two-core machine; details there). Convolutions take about half of the
+/// time in both layouts; reflect <c>Pad</c> and the NCHWc reorder nodes that ONNX Runtime inserts around each
+/// convolution take most of the rest.
 /// </para>
 /// </remarks>
 public static class OnnxExporter
@@ -35,10 +47,14 @@ public static class OnnxExporter
 
     /// <summary>Exports the network to a stream, which is written but not disposed.</summary>
     /// <param name="weights">The network's weights, as <see cref="StateDictionary.ValidateFor"/> expects them.</param>
-    /// <param name="options">The network's shape; <see cref="TinyBeautyNetOptions.Official"/> for official weights.</param>
+    /// <param name="options">
+    /// The network's shape; <see cref="TinyBeautyNetOptions.Official"/> for the official weights.
+    /// </param>
     /// <param name="destination">A writable stream.</param>
     /// <param name="exportOptions">Export options; null means <see cref="OnnxExportOptions.Default"/>.</param>
-    /// <exception cref="InvalidDataException">A weight is missing, extra or misshaped; the message names it.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A weight is missing, extra or misshaped; the message names it.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static void Export(
         StateDictionary weights,
@@ -151,6 +167,11 @@ public static class OnnxExporter
         private string UpsamplingStage(string skip, string decoder, string prefix)
         {
             var joined = _graph.AddNode("Concat", [skip, decoder], $"{prefix}.concat", OnnxAttribute.Of("axis", 1L));
+            if (_exportOptions.GraphStyle == OnnxGraphStyle.Fast)
+            {
+                return Relu(FastLayerNorm(PhaseConv(joined, prefix), $"{prefix}.norm"));
+            }
+
             var upsampled = _graph.AddNode(
                 "Resize",
                 [joined, "", Constant("tinybeauty.upsample_scales", [1f, 1f, 2f, 2f])],
@@ -160,6 +181,138 @@ public static class OnnxExporter
                 OnnxAttribute.Of("nearest_mode", "floor"));
             var convolved = Conv(upsampled, prefix, 3, 1, 1);
             return Relu(LayerNorm(convolved, $"{prefix}.norm"));
+        }
+
+        private string PhaseConv(string x, string prefix)
+        {
+            // conv3x3(reflectpad1(up2x(x))) at output pixel (2i + a, 2j + b) reads up2x rows 2i + a - 1 .. 2i + a + 1,
+            // which are source rows {i - 1, i, i} for a = 0 and {i, i, i + 1} for a = 1, clamped at the borders
+            // (reflection of a duplicated edge row is the edge row); the same holds for columns. So pad the source by
+            // 1 with its edge values and run one 2x2 convolution with four output phases: phase (a, b) sums kernel
+            // rows (w0, w1 + w2) for a = 0 or (w0 + w1, w2) for a = 1, and likewise columns for b. Phase (a, b) is
+            // valid from padded row a and column b, so each is cropped to H x W before the phases are interleaved.
+            var weight = _weights[$"{prefix}.conv.weight"];
+            var bias = _weights[$"{prefix}.conv.bias"];
+            var outputs = weight.Shape[0];
+            var (phaseWeight, phaseBias) = FoldPhases(weight, bias);
+            var weightName = _graph.AddInitializer(
+                $"{prefix}.conv.weight.phases",
+                [4L * outputs, weight.Shape[1], 2, 2],
+                phaseWeight);
+            var biasName = _graph.AddInitializer($"{prefix}.conv.bias.phases", [4L * outputs], phaseBias);
+
+            var padded = _graph.AddNode(
+                "Pad",
+                [x, PadsConstant(1)],
+                $"{prefix}.pad_edge",
+                OnnxAttribute.Of("mode", "edge"));
+            var phases = _graph.AddNode(
+                "Conv",
+                [padded, weightName, biasName],
+                $"{prefix}.conv_phases",
+                OnnxAttribute.Of("kernel_shape", 2L, 2L),
+                OnnxAttribute.Of("strides", 1L, 1L),
+                OnnxAttribute.Of("pads", 0L, 0L, 0L, 0L));
+
+            // Interleave with cheap copies (ONNX Runtime's DepthToSpace was the slowest node of the graph): crop
+            // each phase to H x W, stack the two column phases on a new axis 1 and move it innermost (a single-axis
+            // Transpose), giving rows of 2W; then stack the two row phases on a new axis 3 (copies of whole rows).
+            var rows = new string[2];
+            for (var a = 0; a < 2; a++)
+            {
+                var columns = new string[2];
+                for (var b = 0; b < 2; b++)
+                {
+                    var phase = (a * 2) + b;
+                    var starts = Int64Constant($"tinybeauty.phase_starts_{outputs}_{phase}", phase * outputs, a, b);
+                    var ends = Int64Constant(
+                        $"tinybeauty.phase_ends_{outputs}_{phase}",
+                        (phase + 1) * outputs,
+                        a == 0 ? -1 : long.MaxValue,
+                        b == 0 ? -1 : long.MaxValue);
+                    var cropped = _graph.AddNode(
+                        "Slice",
+                        [phases, starts, ends, Int64Constant("tinybeauty.axes_chw", 1, 2, 3)],
+                        $"{prefix}.phase_{a}{b}");
+                    columns[b] = _graph.AddNode(
+                        "Unsqueeze",
+                        [cropped, Int64Constant("tinybeauty.axis_1", 1)],
+                        $"{prefix}.phase_{a}{b}.stack");
+                }
+
+                var stacked = _graph.AddNode(
+                    "Concat",
+                    columns,
+                    $"{prefix}.row_{a}.stack",
+                    OnnxAttribute.Of("axis", 1L));
+                var interleaved = _graph.AddNode(
+                    "Transpose",
+                    [stacked],
+                    $"{prefix}.row_{a}.interleave",
+                    OnnxAttribute.Of("perm", 0L, 2L, 3L, 4L, 1L));
+                var flat = _graph.AddNode(
+                    "Reshape",
+                    [interleaved, Int64Constant("tinybeauty.merge_last_two", 0, 0, 0, -1)],
+                    $"{prefix}.row_{a}");
+                rows[a] = _graph.AddNode(
+                    "Unsqueeze",
+                    [flat, Int64Constant("tinybeauty.axis_3", 3)],
+                    $"{prefix}.row_{a}.stack");
+            }
+
+            var joined = _graph.AddNode("Concat", rows, $"{prefix}.rows", OnnxAttribute.Of("axis", 3L));
+            var rowShape = _graph.AddNode("Shape", [joined], $"{prefix}.rows.shape");
+            var width = _graph.AddNode(
+                "Slice",
+                [rowShape, Int64Constant("tinybeauty.four", 4), Int64Constant("tinybeauty.five", 5)],
+                $"{prefix}.rows.width");
+            var target = _graph.AddNode(
+                "Concat",
+                [Int64Constant("tinybeauty.keep_two_merge", 0, 0, -1), width],
+                $"{prefix}.output_shape",
+                OnnxAttribute.Of("axis", 0L));
+            return _graph.AddNode("Reshape", [joined, target], $"{prefix}.interleave");
+        }
+
+        private static (float[] Weight, float[] Bias) FoldPhases(NamedTensor weight, NamedTensor bias)
+        {
+            // The 3x3 kernel rows (or columns) that each tap of a phase sums: phase 0 -> {0}, {1, 2};
+            // phase 1 -> {0, 1}, {2}. Sums are formed in double and rounded once.
+            int[][][] taps = [[[0], [1, 2]], [[0, 1], [2]]];
+            var (outputs, inputs) = (weight.Shape[0], weight.Shape[1]);
+            var folded = new float[4 * outputs * inputs * 4];
+            var foldedBias = new float[4 * outputs];
+            for (var phase = 0; phase < 4; phase++)
+            {
+                var (a, b) = (phase / 2, phase % 2);
+                for (var o = 0; o < outputs; o++)
+                {
+                    foldedBias[(phase * outputs) + o] = bias.Data[o];
+                    for (var i = 0; i < inputs; i++)
+                    {
+                        var source = ((o * inputs) + i) * 9;
+                        var target = ((((phase * outputs) + o) * inputs) + i) * 4;
+                        for (var t = 0; t < 2; t++)
+                        {
+                            for (var u = 0; u < 2; u++)
+                            {
+                                double sum = 0;
+                                foreach (var row in taps[a][t])
+                                {
+                                    foreach (var column in taps[b][u])
+                                    {
+                                        sum += weight.Data[source + (row * 3) + column];
+                                    }
+                                }
+
+                                folded[target + (t * 2) + u] = (float)sum;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return (folded, foldedBias);
         }
 
         private string Conv(string x, string prefix, int kernel, int stride, int padding)
@@ -213,6 +366,40 @@ public static class OnnxExporter
             var gamma = _graph.AddNode("Reshape", [Weight($"{prefix}.gamma"), channelShape], $"{prefix}.gamma_chw");
             var beta = _graph.AddNode("Reshape", [Weight($"{prefix}.beta"), channelShape], $"{prefix}.beta_chw");
             var scaled = _graph.AddNode("Mul", [normalised, gamma], $"{prefix}.scaled");
+            return _graph.AddNode("Add", [scaled, beta], $"{prefix}.out");
+        }
+
+        private string FastLayerNorm(string x, string prefix)
+        {
+            // Same statistics as LayerNorm, but the per-channel factor gamma / (std + eps) is formed on [N, C, 1, 1]
+            // first, so the full-size tensor sees one Mul and one Add (ReduceSumSquare also avoids a squared copy).
+            var mean = ReduceChw("ReduceMean", x, $"{prefix}.mean");
+            var centred = _graph.AddNode("Sub", [x, mean], $"{prefix}.centred");
+            var sum = _graph.AddNode(
+                "ReduceSumSquare",
+                [centred],
+                $"{prefix}.sum",
+                OnnxAttribute.Of("axes", [3L]),
+                OnnxAttribute.Of("keepdims", 1L));
+            foreach (var axis in new long[] { 2, 1 })
+            {
+                sum = _graph.AddNode(
+                    "ReduceSum",
+                    [sum, Int64Constant($"tinybeauty.axis_{axis}", axis)],
+                    $"{prefix}.sum",
+                    OnnxAttribute.Of("keepdims", 1L));
+            }
+            var variance = _graph.AddNode("Div", [sum, UnbiasedDivisor(x, prefix)], $"{prefix}.variance");
+            var std = _graph.AddNode("Sqrt", [variance], $"{prefix}.std");
+            var denominator = _graph.AddNode(
+                "Add",
+                [std, Constant("tinybeauty.norm_epsilon", [NormEpsilon], [])],
+                $"{prefix}.std_eps");
+            var channelShape = Int64Constant("tinybeauty.channel_shape", -1, 1, 1);
+            var gamma = _graph.AddNode("Reshape", [Weight($"{prefix}.gamma"), channelShape], $"{prefix}.gamma_chw");
+            var beta = _graph.AddNode("Reshape", [Weight($"{prefix}.beta"), channelShape], $"{prefix}.beta_chw");
+            var factor = _graph.AddNode("Div", [gamma, denominator], $"{prefix}.factor");
+            var scaled = _graph.AddNode("Mul", [centred, factor], $"{prefix}.scaled");
             return _graph.AddNode("Add", [scaled, beta], $"{prefix}.out");
         }
 

@@ -179,6 +179,36 @@ public sealed class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void Load_IntegerTensor_IsRejectedWithName()
+    {
+        var builder = new TorchArchiveBuilder()
+            .Global("collections", "OrderedDict").Op((byte)')', (byte)'R')
+            .String("num_batches_tracked")
+            .Tensor("LongStorage", "0", new byte[8], 1, 0, [], [])
+            .SetItem();
+        using var stream = new MemoryStream(builder.Build());
+
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(stream, null));
+
+        Assert.Contains("'num_batches_tracked'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("int64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_CallingAStorageType_IsRefused()
+    {
+        var builder = new TorchArchiveBuilder()
+            .Global("torch", "FloatStorage")
+            .Mark().Int(4).Tuple()
+            .Op((byte)'R');
+        using var stream = new MemoryStream(builder.Build());
+
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpoint.Load(stream, null));
+
+        Assert.Contains("cannot call global 'torch.FloatStorage'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_StorageTooShort_IsRejectedWithEntry()
     {
         var builder = new TorchArchiveBuilder()
@@ -212,4 +242,60 @@ public sealed class PyTorchCheckpointTests
 
         Assert.Contains("archive/data.pkl", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_TorchSaveFixture_ReadsEveryDtypeViewAndParameter()
+    {
+        var weights = PyTorchCheckpoint.Load(Fixture("tiny_checkpoint.pt"));
+
+        AssertFixtureContents(weights);
+    }
+
+    [Fact]
+    public void Load_TorchSaveProtocol4Fixture_ReadsSameTensors()
+    {
+        var weights = PyTorchCheckpoint.Load(Fixture("tiny_checkpoint_protocol4.pt"));
+
+        AssertFixtureContents(weights);
+    }
+
+    [Fact]
+    public void Load_BareModuleStateDictFixture_StripsPrefix()
+    {
+        var weights = PyTorchCheckpoint.Load(Fixture("tiny_module_state_dict.pt"), entry: null);
+
+        AssertFixtureContents(weights);
+    }
+
+    [Fact]
+    public void Load_TorchSaveFixtureWithoutEntry_ListsKeys()
+    {
+        var error = Assert.Throws<InvalidDataException>(
+            () => PyTorchCheckpoint.Load(Fixture("tiny_module_state_dict.pt")));
+
+        Assert.Contains("'module.a.weight'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertFixtureContents(StateDictionary weights)
+    {
+        // Values written by Fixtures/make_checkpoints.py.
+        Assert.Equal(
+            ["a.weight", "b.half", "c.view", "c.base", "d.bfloat16", "e.double", "f.parameter", "g.scalar"],
+            weights.Keys);
+        Assert.Equal([2, 3], weights["a.weight"].Shape);
+        Assert.Equal([1f, -2f, 3.5f, 0.25f, 0f, -7f], weights["a.weight"].Data);
+        Assert.Equal([0.5f, -1.25f, 3f, 65504f], weights["b.half"].Data);
+        Assert.Equal([2, 3], weights["c.view"].Shape);
+        Assert.Equal([1f, 1.25f, 1.5f, 1.75f, 2f, 2.25f], weights["c.view"].Data);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => i / 4f), weights["c.base"].Data);
+        Assert.Equal([1f, -3f, 0.15625f], weights["d.bfloat16"].Data);
+        Assert.Equal([2, 1], weights["e.double"].Shape);
+        Assert.Equal([0.1f, 1e-3f], weights["e.double"].Data);
+        Assert.Equal([2f, 4f], weights["f.parameter"].Data);
+        Assert.Empty(weights["g.scalar"].Shape);
+        Assert.Equal([42f], weights["g.scalar"].Data);
+    }
+
+    private static string Fixture(string name) =>
+        Path.Combine(RepositoryData.Root, "tests", "TinyBeauty.Model.Tests", "Fixtures", name);
 }

@@ -25,32 +25,46 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
     };
 
     [ReferenceFact(Checkpoint, Input, Residual)]
-    public void Export_OfficialCheckpoint_ReproducesGoldenResidual()
-    {
-        var weights = PyTorchCheckpoint.Load(ReferenceData.Official("style1.pt"));
-        var model = OnnxExporter.ExportToBytes(weights, TinyBeautyNetOptions.Official);
-
-        var result = OnnxTestRunner.Run(model, ReferenceData.ReadFloat32(ReferenceData.Path(Input)), 1, 256, 256);
-
-        var golden = ReferenceData.ReadFloat32(ReferenceData.Path(Residual));
-        var maxError = OnnxTestRunner.MaxAbsDifference(result, golden);
-        output.WriteLine($"max abs error against the golden residual: {maxError:E3}");
-        Assert.True(maxError <= GoldenTolerance, $"max abs error {maxError:E3} exceeds {GoldenTolerance:E0}");
-    }
+    public void Export_OfficialCheckpoint_ReproducesGoldenResidual() =>
+        AssertGolden(OnnxExportOptions.Default);
 
     [ReferenceFact(Checkpoint, Input, Residual)]
-    public void Export_FixedInputSize_ReproducesGoldenResidual()
+    public void Export_OfficialCheckpointPlainGraph_ReproducesGoldenResidual() =>
+        AssertGolden(new OnnxExportOptions { GraphStyle = OnnxGraphStyle.Plain });
+
+    [ReferenceFact(Checkpoint, Input, Residual)]
+    public void Export_FixedInputSize_ReproducesGoldenResidual() =>
+        AssertGolden(new OnnxExportOptions { BatchSize = 1, InputHeight = 256, InputWidth = 256 });
+
+    [ReferenceFact(Checkpoint, Input, Residual)]
+    public void Export_FixedInputSizePlainGraph_ReproducesGoldenResidual() =>
+        AssertGolden(new OnnxExportOptions
+        {
+            GraphStyle = OnnxGraphStyle.Plain,
+            BatchSize = 1,
+            InputHeight = 256,
+            InputWidth = 256,
+        });
+
+    [Theory]
+    [InlineData(1, 64, 96)]
+    [InlineData(2, 8, 12)]
+    [InlineData(1, 36, 20)]
+    public void Export_FastAndPlainGraphs_Agree(int batch, int height, int width)
     {
-        var weights = PyTorchCheckpoint.Load(ReferenceData.Official("style1.pt"));
-        var exportOptions = new OnnxExportOptions { BatchSize = 1, InputHeight = 256, InputWidth = 256 };
-        var model = OnnxExporter.ExportToBytes(weights, TinyBeautyNetOptions.Official, exportOptions);
+        var weights = RandomWeights(s_small, seed: 9);
+        var random = new Random(height * width);
+        var input = Enumerable.Range(0, batch * 3 * height * width)
+            .Select(_ => (float)((random.NextDouble() * 2) - 1))
+            .ToArray();
 
-        var result = OnnxTestRunner.Run(model, ReferenceData.ReadFloat32(ReferenceData.Path(Input)), 1, 256, 256);
+        var fast = OnnxTestRunner.Run(OnnxExporter.ExportToBytes(weights, s_small), input, batch, height, width);
+        var plainOptions = new OnnxExportOptions { GraphStyle = OnnxGraphStyle.Plain };
+        var plainModel = OnnxExporter.ExportToBytes(weights, s_small, plainOptions);
+        var plain = OnnxTestRunner.Run(plainModel, input, batch, height, width);
 
-        var golden = ReferenceData.ReadFloat32(ReferenceData.Path(Residual));
-        var maxError = OnnxTestRunner.MaxAbsDifference(result, golden);
-        output.WriteLine($"max abs error against the golden residual: {maxError:E3}");
-        Assert.True(maxError <= GoldenTolerance, $"max abs error {maxError:E3} exceeds {GoldenTolerance:E0}");
+        var difference = OnnxTestRunner.MaxAbsDifference(fast, plain);
+        Assert.True(difference < 1e-5f, $"fast and plain graphs differ by {difference:E3}");
     }
 
     [Fact]
@@ -182,6 +196,19 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private void AssertGolden(OnnxExportOptions exportOptions)
+    {
+        var weights = PyTorchCheckpoint.Load(ReferenceData.Official("style1.pt"));
+        var model = OnnxExporter.ExportToBytes(weights, TinyBeautyNetOptions.Official, exportOptions);
+
+        var result = OnnxTestRunner.Run(model, ReferenceData.ReadFloat32(ReferenceData.Path(Input)), 1, 256, 256);
+
+        var golden = ReferenceData.ReadFloat32(ReferenceData.Path(Residual));
+        var maxError = OnnxTestRunner.MaxAbsDifference(result, golden);
+        output.WriteLine($"{exportOptions.GraphStyle}: max abs error against the golden residual {maxError:E3}");
+        Assert.True(maxError <= GoldenTolerance, $"max abs error {maxError:E3} exceeds {GoldenTolerance:E0}");
     }
 
     internal static StateDictionary RandomWeights(TinyBeautyNetOptions options, int seed)
