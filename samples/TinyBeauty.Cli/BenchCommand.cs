@@ -29,7 +29,7 @@ internal static class BenchCommand
         };
         var iterations = new Option<int>("--iterations")
         {
-            Description = "Timed runs per step (after 3 warm-up runs).",
+            Description = "Timed runs per step, after a warm-up.",
             DefaultValueFactory = _ => 20,
         };
         var threads = new Option<int>("--threads")
@@ -162,10 +162,14 @@ internal static class BenchCommand
         return Time(iterations, () => session.Run(runOptions, inputNames, inputs, outputNames, outputs));
     }
 
-    /// <summary>Runs an action 3 times to warm up, then times it and returns the median in milliseconds.</summary>
+    /// <summary>
+    /// Warms an action up (at least 5 runs and 300 ms, so that the JIT's optimised code is in place), then times it
+    /// and returns the median in milliseconds, rounded to microseconds.
+    /// </summary>
     private static double Time(int iterations, Action action)
     {
-        for (var warmUp = 0; warmUp < 3; warmUp++)
+        var warmUpStart = Stopwatch.GetTimestamp();
+        for (var warmUp = 0; warmUp < 5 || Stopwatch.GetElapsedTime(warmUpStart).TotalMilliseconds < 300; warmUp++)
         {
             action();
         }
@@ -179,9 +183,10 @@ internal static class BenchCommand
         }
 
         Array.Sort(samples);
-        return iterations % 2 == 1
+        var median = iterations % 2 == 1
             ? samples[iterations / 2]
             : (samples[(iterations / 2) - 1] + samples[iterations / 2]) / 2;
+        return Math.Round(median, 3);
     }
 
     /// <summary>A smooth, seeded photo-like test pattern (gradients plus mild noise).</summary>

@@ -28,7 +28,8 @@ namespace TinyBeauty.Core;
 /// residual, truncation lowers 63 of the 256 byte values by one level (the reference behaves the same). So an
 /// intensity of exactly 0 is special-cased to copy the photo unchanged; a tiny non-zero intensity (or the faint
 /// outer ring of a feathered region) can still lower such values by one. The alpha byte of
-/// <see cref="PixelLayout.Rgba32"/> is copied untouched; for <see cref="PixelLayout.Bgr24"/> residual plane 0 (red) goes to byte offset 2.
+/// <see cref="PixelLayout.Rgba32"/> is copied untouched; for <see cref="PixelLayout.Bgr24"/> residual plane 0
+/// (red) goes to byte offset 2.
 /// </para>
 /// <para>
 /// Memory: the source and destination may be the same memory (same buffer start and stride: in-place); any
@@ -40,9 +41,8 @@ namespace TinyBeauty.Core;
 /// order (the vector code's rewrites of the two divisions are proven equal, see the kernels).
 /// </para>
 /// <para>
-/// Known shortcoming: the work runs on the calling thread only. Rows are independent apart from the two cached
-/// residual rows, so splitting the photo into horizontal bands across cores would be straightforward; it is
-/// left out until a caller needs more than one core's throughput.
+/// Threads: by default the calling thread does all the work; <see cref="MaxDegreeOfParallelism"/> lets a large
+/// photo be split into horizontal bands processed on several cores, with the same result.
 /// </para>
 /// </remarks>
 public static partial class ResidualApplier
@@ -114,6 +114,23 @@ public static partial class ResidualApplier
         {
             var columnWeights = weights.AsSpan(2 * region.Width, region.Feather == 0 ? 0 : length);
             PrepareColumns(residual.Width, region, bytesPerPixel, taps, weights, columnWeights);
+            var bands = CountBands(region);
+            if (bands > 1)
+            {
+                ApplyInBands(
+                    bands,
+                    residual,
+                    source,
+                    destination,
+                    region,
+                    intensity,
+                    taps.AsSpan(0, 2 * region.Width),
+                    weights.AsSpan(0, 2 * region.Width),
+                    columnWeights,
+                    rows.AsSpan(0, 2 * length));
+                return;
+            }
+
             ApplyRows(
                 residual,
                 source,
@@ -123,7 +140,9 @@ public static partial class ResidualApplier
                 taps.AsSpan(0, 2 * region.Width),
                 weights.AsSpan(0, 2 * region.Width),
                 columnWeights,
-                rows.AsSpan(0, 2 * length));
+                rows.AsSpan(0, 2 * length),
+                0,
+                source.Height);
         }
         finally
         {
@@ -201,7 +220,9 @@ public static partial class ResidualApplier
         ReadOnlySpan<int> taps,
         ReadOnlySpan<float> weights,
         ReadOnlySpan<float> columnWeights,
-        Span<float> rows)
+        Span<float> rows,
+        int firstRow,
+        int endRow)
     {
         var bytesPerPixel = source.Layout.BytesPerPixel();
         var start = region.X * bytesPerPixel;
@@ -210,7 +231,7 @@ public static partial class ResidualApplier
         var scale = BilinearTaps.Scale(residual.Height, region.Height);
         Span<int> cached = [-1, -1];
 
-        for (var y = 0; y < source.Height; y++)
+        for (var y = firstRow; y < endRow; y++)
         {
             var sourceRow = source.GetRow(y);
             var destinationRow = destination.GetRow(y);
@@ -308,17 +329,28 @@ public static partial class ResidualApplier
         var bytesPerPixel = layout.BytesPerPixel();
         var redOffset = layout.RedOffset();
         var planeSize = residual.Height * residual.Width;
+        var pixels = row.Length / bytesPerPixel;
+        if (taps.Length < 2 * pixels || weights.Length < 2 * pixels)
+        {
+            ThrowHelper.Argument(nameof(taps), "There must be two taps and two weights per pixel of the row.");
+        }
+
+        // Hot loop without bounds checks: the lengths were checked above, and the taps were clamped to
+        // [0, residual width) when they were prepared.
+        ref var tap = ref MemoryMarshal.GetReference(taps);
+        ref var weight = ref MemoryMarshal.GetReference(weights);
+        ref var output = ref MemoryMarshal.GetReference(row);
         for (var c = 0; c < 3; c++)
         {
             var offset = c == 1 ? 1 : c == 0 ? redOffset : 2 - redOffset;
             var plane = residual.Data.Slice(c * planeSize + y * residual.Width, residual.Width);
             ref var first = ref MemoryMarshal.GetReference(plane);
-            for (int x = 0, i = offset; i < row.Length; x++, i += bytesPerPixel)
+            for (nint x = 0, i = offset; x < pixels; x++, i += bytesPerPixel)
             {
-                // The taps were clamped to [0, residual width) when they were prepared.
-                var left = Unsafe.Add(ref first, taps[2 * x]);
-                var right = Unsafe.Add(ref first, taps[2 * x + 1]);
-                row[i] = left * weights[2 * x] + right * weights[2 * x + 1];
+                var left = Unsafe.Add(ref first, Unsafe.Add(ref tap, 2 * x));
+                var right = Unsafe.Add(ref first, Unsafe.Add(ref tap, 2 * x + 1));
+                Unsafe.Add(ref output, i) = left * Unsafe.Add(ref weight, 2 * x)
+                    + right * Unsafe.Add(ref weight, 2 * x + 1);
             }
         }
 

@@ -249,6 +249,11 @@ public sealed partial class MakeupSession : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        if (!options.AllowThreadSpinning)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         if (options.ProfilePathPrefix is not null)
         {
             sessionOptions.EnableProfiling = true;

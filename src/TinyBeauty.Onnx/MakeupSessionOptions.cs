@@ -22,6 +22,14 @@ public sealed record MakeupSessionOptions
     public int IntraOpThreads { get; init; }
 
     /// <summary>
+    /// Gets whether ONNX Runtime's worker threads keep spinning for a while after each inference, waiting for the
+    /// next one. Default <see langword="true"/>, ONNX Runtime's own default: lowest latency for back-to-back
+    /// inferences. Set it to <see langword="false"/> to hand the cores back at once, which helps when the
+    /// application does other work between photos.
+    /// </summary>
+    public bool AllowThreadSpinning { get; init; } = true;
+
+    /// <summary>
     /// Gets ONNX Runtime's own log level for this session. Default
     /// <see cref="OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING"/>.
     /// </summary>
