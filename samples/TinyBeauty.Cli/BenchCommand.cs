@@ -38,10 +38,14 @@ internal static class BenchCommand
             DefaultValueFactory = _ => 0,
         };
         var json = new Option<bool>("--json") { Description = "Print a JSON array instead of a table." };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "Also run ONNX Runtime's profiler and report kernel time per operator type.",
+        };
 
         var command = new Command("bench", "Time the photo path per inference size.")
         {
-            model, imageSize, sizes, iterations, threads, json,
+            model, imageSize, sizes, iterations, threads, json, profile,
         };
         command.SetAction(result => CliRunner.Run(cancellation => Execute(
             result.GetRequiredValue(model),
@@ -50,6 +54,7 @@ internal static class BenchCommand
             result.GetValue(iterations),
             result.GetValue(threads),
             result.GetValue(json),
+            result.GetValue(profile),
             cancellation)));
         return command;
     }
@@ -77,6 +82,7 @@ internal static class BenchCommand
         int iterations,
         int threads,
         bool json,
+        bool profile,
         CancellationToken cancellation)
     {
         if (imageSize < 1 || iterations < 1)
@@ -92,7 +98,8 @@ internal static class BenchCommand
         foreach (var size in sizes)
         {
             cancellation.ThrowIfCancellationRequested();
-            rows.Add(Measure(onnx, photo, output, imageSize, size, iterations, threads));
+            var row = Measure(onnx, photo, output, imageSize, size, iterations, threads);
+            rows.Add(profile ? row with { ProfileMs = Profile(onnx, size, iterations, threads) } : row);
             if (!json)
             {
                 Console.Error.WriteLine($"measured inference size {size}");
@@ -106,6 +113,11 @@ internal static class BenchCommand
         else
         {
             PrintTable(rows);
+        }
+
+        if (profile && !json)
+        {
+            PrintProfiles(rows);
         }
 
         return 0;
@@ -160,6 +172,76 @@ internal static class BenchCommand
         OrtValue[] inputs = [inputValue];
         OrtValue[] outputs = [outputValue];
         return Time(iterations, () => session.Run(runOptions, inputNames, inputs, outputNames, outputs));
+    }
+
+    /// <summary>
+    /// Runs the model under ONNX Runtime's profiler and returns the kernel time per operator type, in milliseconds
+    /// per inference, largest first.
+    /// </summary>
+    private static Dictionary<string, double> Profile(byte[] onnx, int size, int iterations, int threads)
+    {
+        var prefix = Path.Combine(Path.GetTempPath(), $"tinybeauty-profile-{Environment.ProcessId}");
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            EnableProfiling = true,
+            ProfileOutputPathPrefix = prefix,
+        };
+        using var session = new InferenceSession(onnx, sessionOptions);
+        using var runOptions = new RunOptions();
+        long[] shape = [1, 3, size, size];
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[3 * size * size], shape);
+        using var output = OrtValue.CreateTensorValueFromMemory(new float[3 * size * size], shape);
+        string[] inputNames = [session.InputMetadata.Keys.First()];
+        string[] outputNames = [session.OutputMetadata.Keys.First()];
+        for (var run = 0; run < iterations; run++)
+        {
+            session.Run(runOptions, inputNames, [input], outputNames, [output]);
+        }
+
+        var file = session.EndProfiling();
+        try
+        {
+            var totals = new Dictionary<string, double>();
+            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var item in document.RootElement.EnumerateArray())
+            {
+                var isKernel = item.GetProperty("cat").GetString() == "Node"
+                    && item.GetProperty("name").GetString()?.EndsWith("_kernel_time", StringComparison.Ordinal) == true;
+                if (isKernel)
+                {
+                    var operatorType = item.GetProperty("args").GetProperty("op_name").GetString() ?? "?";
+                    var microseconds = item.GetProperty("dur").GetDouble();
+                    totals[operatorType] = totals.GetValueOrDefault(operatorType) + microseconds;
+                }
+            }
+
+            return totals
+                .OrderByDescending(pair => pair.Value)
+                .ToDictionary(pair => pair.Key, pair => Math.Round(pair.Value / iterations / 1000, 3));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static void PrintProfiles(List<BenchRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            var total = row.ProfileMs!.Values.Sum();
+            Console.WriteLine();
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture, $"kernel time per inference at {row.Size}: {total:0.###} ms"));
+            foreach (var (operatorType, milliseconds) in row.ProfileMs)
+            {
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  {operatorType,-24} {milliseconds,8:0.###} ms {100 * milliseconds / total,6:0.0}%"));
+            }
+        }
     }
 
     /// <summary>
