@@ -14,8 +14,13 @@ internal static class ExportCommand
             Description = "A TinyBeauty checkpoint: .pt/.pth (PyTorch) or .safetensors.",
         };
         var output = new Option<string>("--output", "-o") { Description = "The ONNX file to write.", Required = true };
+        var graph = new Option<OnnxGraphStyle>("--graph")
+        {
+            Description = "Graph style: Plain (node for node) or Fast (upsampling folded into phase convolutions).",
+            DefaultValueFactory = _ => OnnxExportOptions.Default.GraphStyle,
+        };
 
-        var command = new Command("export", "Convert a checkpoint to an ONNX model.") { checkpoint, output };
+        var command = new Command("export", "Convert a checkpoint to an ONNX model.") { checkpoint, output, graph };
         command.SetAction(result => CliRunner.Run(_ =>
         {
             var checkpointPath = result.GetRequiredValue(checkpoint);
@@ -27,7 +32,8 @@ internal static class ExportCommand
 
             var weights = ModelFiles.LoadWeights(checkpointPath, Path.GetExtension(checkpointPath).ToLowerInvariant());
             var options = TinyBeautyNetOptions.FromWeights(weights);
-            OnnxExporter.Export(weights, options, outputPath);
+            var exportOptions = new OnnxExportOptions { GraphStyle = result.GetValue(graph) };
+            OnnxExporter.Export(weights, options, outputPath, exportOptions);
             Console.WriteLine(
                 $"wrote {outputPath} (width {options.Width}, {options.CountParameters():N0} parameters)");
             return 0;
