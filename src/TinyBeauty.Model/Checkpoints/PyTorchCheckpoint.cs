@@ -229,14 +229,16 @@ public static class PyTorchCheckpoint
     {
         var storage = tensor.Storage;
         var elementType = PickleMachine.StorageElementType(storage.StorageType)!;
-        var elementSize = elementType switch
+        var storedType = elementType switch
         {
-            "float32" => 4,
-            "float16" or "bfloat16" => 2,
-            "float64" => 8,
+            "float32" => StoredElementType.Float32,
+            "float16" => StoredElementType.Float16,
+            "bfloat16" => StoredElementType.BFloat16,
+            "float64" => StoredElementType.Float64,
             _ => throw new InvalidDataException(
                 $"{source}: tensor '{name}' has element type {elementType}; only floating-point tensors can be read."),
         };
+        var elementSize = StoredElements.Size(storedType);
 
         long count = 1;
         foreach (var dimension in tensor.Shape)
@@ -274,45 +276,8 @@ public static class PyTorchCheckpoint
 
         var values = new float[count];
         var data = bytes.AsSpan((int)(tensor.StorageOffset * elementSize), (int)(count * elementSize));
-        Convert(data, elementType, values);
+        StoredElements.Convert(data, storedType, values);
         return values;
-    }
-
-    private static void Convert(ReadOnlySpan<byte> data, string elementType, Span<float> values)
-    {
-        switch (elementType)
-        {
-            case "float32":
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
-                }
-
-                break;
-            case "float16":
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data[(i * 2)..]);
-                }
-
-                break;
-            case "bfloat16":
-                // bfloat16 is the upper half of a float32, so widening is a shift.
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var upper = BinaryPrimitives.ReadUInt16LittleEndian(data[(i * 2)..]);
-                    values[i] = BitConverter.Int32BitsToSingle(upper << 16);
-                }
-
-                break;
-            default:
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(i * 8)..]);
-                }
-
-                break;
-        }
     }
 
     private static byte[] ReadEntry(ZipArchiveEntry entry, string source)

@@ -222,7 +222,8 @@ public static class SafeTensors
         foreach (var entry in entries)
         {
             var values = new float[entry.Count];
-            Convert(data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)), entry.DType, values);
+            StoredElements.Convert(
+                data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)), ToStoredType(entry.DType)!.Value, values);
             result.Add(new NamedTensor(entry.Name, entry.Shape, values));
         }
 
@@ -303,13 +304,8 @@ public static class SafeTensors
         }
 
         var dtype = dtypeElement.ValueKind == JsonValueKind.String ? dtypeElement.GetString()! : "";
-        var elementSize = dtype switch
-        {
-            "F32" => 4,
-            "F16" or "BF16" => 2,
-            "F64" => 8,
-            _ => throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded"),
-        };
+        var elementSize = StoredElements.Size(
+            ToStoredType(dtype) ?? throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded"));
 
         if (shapeElement.ValueKind != JsonValueKind.Array)
         {
@@ -354,41 +350,14 @@ public static class SafeTensors
         return new Entry(name, dtype, shape, (int)count, begin, end);
     }
 
-    private static void Convert(ReadOnlySpan<byte> data, string dtype, Span<float> values)
+    private static StoredElementType? ToStoredType(string dtype) => dtype switch
     {
-        switch (dtype)
-        {
-            case "F32":
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
-                }
-
-                break;
-            case "F16":
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(data[(i * 2)..]);
-                }
-
-                break;
-            case "BF16":
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var upper = BinaryPrimitives.ReadUInt16LittleEndian(data[(i * 2)..]);
-                    values[i] = BitConverter.Int32BitsToSingle(upper << 16);
-                }
-
-                break;
-            default:
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(data[(i * 8)..]);
-                }
-
-                break;
-        }
-    }
+        "F32" => StoredElementType.Float32,
+        "F16" => StoredElementType.Float16,
+        "BF16" => StoredElementType.BFloat16,
+        "F64" => StoredElementType.Float64,
+        _ => null,
+    };
 
     private sealed record Entry(string Name, string DType, int[] Shape, int Count, long Begin, long End);
 }
