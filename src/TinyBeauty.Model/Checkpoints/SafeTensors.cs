@@ -222,8 +222,8 @@ public static class SafeTensors
         foreach (var entry in entries)
         {
             var values = new float[entry.Count];
-            StoredElements.Convert(
-                data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin)), ToStoredType(entry.DType)!.Value, values);
+            var stored = data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin));
+            StoredElements.Convert(stored, ToStoredType(entry.DType)!.Value, values);
             result.Add(new NamedTensor(entry.Name, entry.Shape, values));
         }
 
