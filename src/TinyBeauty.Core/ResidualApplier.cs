@@ -336,22 +336,28 @@ public static partial class ResidualApplier
         }
 
         // Hot loop without bounds checks: the lengths were checked above, and the taps were clamped to
-        // [0, residual width) when they were prepared.
+        // [0, residual width) when they were prepared. One pass over the pixels reads each pixel's taps and
+        // weights once for all three channels.
         ref var tap = ref MemoryMarshal.GetReference(taps);
         ref var weight = ref MemoryMarshal.GetReference(weights);
         ref var output = ref MemoryMarshal.GetReference(row);
-        for (var c = 0; c < 3; c++)
+        var rowStart = y * residual.Width;
+        ref var red = ref MemoryMarshal.GetReference(residual.Data.Slice(rowStart, residual.Width));
+        ref var green = ref MemoryMarshal.GetReference(residual.Data.Slice(planeSize + rowStart, residual.Width));
+        ref var blue = ref MemoryMarshal.GetReference(residual.Data.Slice(2 * planeSize + rowStart, residual.Width));
+        var blueOffset = 2 - redOffset;
+        for (nint x = 0, i = 0; x < pixels; x++, i += bytesPerPixel)
         {
-            var offset = c == 1 ? 1 : c == 0 ? redOffset : 2 - redOffset;
-            var plane = residual.Data.Slice(c * planeSize + y * residual.Width, residual.Width);
-            ref var first = ref MemoryMarshal.GetReference(plane);
-            for (nint x = 0, i = offset; x < pixels; x++, i += bytesPerPixel)
-            {
-                var left = Unsafe.Add(ref first, Unsafe.Add(ref tap, 2 * x));
-                var right = Unsafe.Add(ref first, Unsafe.Add(ref tap, 2 * x + 1));
-                Unsafe.Add(ref output, i) = left * Unsafe.Add(ref weight, 2 * x)
-                    + right * Unsafe.Add(ref weight, 2 * x + 1);
-            }
+            var left = Unsafe.Add(ref tap, 2 * x);
+            var right = Unsafe.Add(ref tap, 2 * x + 1);
+            var leftWeight = Unsafe.Add(ref weight, 2 * x);
+            var rightWeight = Unsafe.Add(ref weight, 2 * x + 1);
+            Unsafe.Add(ref output, i + redOffset) =
+                Unsafe.Add(ref red, left) * leftWeight + Unsafe.Add(ref red, right) * rightWeight;
+            Unsafe.Add(ref output, i + 1) =
+                Unsafe.Add(ref green, left) * leftWeight + Unsafe.Add(ref green, right) * rightWeight;
+            Unsafe.Add(ref output, i + blueOffset) =
+                Unsafe.Add(ref blue, left) * leftWeight + Unsafe.Add(ref blue, right) * rightWeight;
         }
 
         if (bytesPerPixel == 4)
