@@ -16,6 +16,9 @@ public sealed class PerceptualLossTests
 
     private static readonly Lazy<StateDictionary> s_weights = new(() => RandomWeights(seed: 5));
 
+    /// <summary>Gets one random VGG-16 state dict shared by the tests, built on first use.</summary>
+    internal static StateDictionary SharedWeights => s_weights.Value;
+
     [Fact]
     public void FromWeights_RandomVgg_HasTorchvisionNamesAndFrozenParameters()
     {
@@ -127,6 +130,29 @@ public sealed class PerceptualLossTests
     public void Load_TorchSaveArchive_MatchesFromWeights()
     {
         var weights = s_weights.Value;
+        var path = WriteCheckpoint(weights);
+        try
+        {
+            using var fromFile = PerceptualLoss.Load(path);
+            using var fromMemory = PerceptualLoss.FromWeights(weights);
+            torch.manual_seed(9);
+            using var output = rand(1, 3, 8, 8) * 2 - 1;
+            using var target = rand(1, 3, 8, 8) * 2 - 1;
+
+            using var expected = fromMemory.forward(output, target);
+            using var actual = fromFile.forward(output, target);
+
+            Assert.Equal(expected.ToDouble(), actual.ToDouble(), 1e-7);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Writes the weights as a torch.save zip checkpoint in the temporary folder; returns its path.</summary>
+    internal static string WriteCheckpoint(StateDictionary weights)
+    {
         var builder = new TorchArchiveBuilder().Global("collections", "OrderedDict").Op((byte)')', (byte)'R');
         var storage = 0;
         foreach (var tensor in weights.Values)
@@ -153,23 +179,7 @@ public sealed class PerceptualLossTests
 
         var path = Path.Combine(Path.GetTempPath(), $"vgg16-{Guid.NewGuid():N}.pt");
         File.WriteAllBytes(path, builder.Build());
-        try
-        {
-            using var fromFile = PerceptualLoss.Load(path);
-            using var fromMemory = PerceptualLoss.FromWeights(weights);
-            torch.manual_seed(9);
-            using var output = rand(1, 3, 8, 8) * 2 - 1;
-            using var target = rand(1, 3, 8, 8) * 2 - 1;
-
-            using var expected = fromMemory.forward(output, target);
-            using var actual = fromFile.forward(output, target);
-
-            Assert.Equal(expected.ToDouble(), actual.ToDouble(), 1e-7);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        return path;
     }
 
     /// <summary>
