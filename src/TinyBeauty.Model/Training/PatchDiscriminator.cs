@@ -20,6 +20,12 @@ namespace TinyBeauty.Model.Training;
 /// Parameters are named <c>layers.&lt;i&gt;.weight_orig</c> and <c>layers.&lt;i&gt;.bias</c>, with the power
 /// iteration vectors as buffers <c>layers.&lt;i&gt;.weight_u</c> and <c>layers.&lt;i&gt;.weight_v</c>.
 /// </para>
+/// <para>
+/// Known shortcoming: the power-iteration vectors start random, so the first few training forwards divide by an
+/// underestimate of the largest singular value (the layer is briefly more than 1-Lipschitz). PyTorch's
+/// <c>spectral_norm</c> behaves the same way; running a handful of training forwards before evaluating removes it.
+/// There is no loader for PyTorch discriminator checkpoints yet, since no official one exists to match.
+/// </para>
 /// </remarks>
 public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
 {

@@ -112,6 +112,21 @@ public sealed class PatchDiscriminatorTests
     }
 
     [Fact]
+    public void To_Float64_MovesParametersAndPowerIterationBuffers()
+    {
+        torch.manual_seed(5);
+        using var discriminator = new PatchDiscriminator(width: 4, depth: 2);
+        discriminator.to(ScalarType.Float64);
+        using var input = rand(1, 3, 16, 16, dtype: ScalarType.Float64);
+
+        using var scores = discriminator.forward(input);
+
+        Assert.Equal(ScalarType.Float64, scores.dtype);
+        Assert.All(discriminator.state_dict().Values, value => Assert.Equal(ScalarType.Float64, value.dtype));
+        Assert.All(discriminator.parameters(), parameter => Assert.True(parameter.requires_grad));
+    }
+
+    [Fact]
     public void AdamSteps_FixedRealAndFakeBatches_LowerTheDiscriminatorLoss()
     {
         torch.manual_seed(4);

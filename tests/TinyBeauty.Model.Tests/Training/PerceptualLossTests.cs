@@ -95,6 +95,23 @@ public sealed class PerceptualLossTests
     }
 
     [Fact]
+    public void To_Float64_KeepsTheParametersFrozen()
+    {
+        using var loss = PerceptualLoss.FromWeights(SharedWeights);
+        loss.to(ScalarType.Float64);
+        torch.manual_seed(10);
+        using var output = (rand(1, 3, 8, 8, dtype: ScalarType.Float64) * 2 - 1).requires_grad_(true);
+        using var target = rand(1, 3, 8, 8, dtype: ScalarType.Float64) * 2 - 1;
+
+        using var value = loss.forward(output, target);
+        value.backward();
+
+        Assert.Equal(ScalarType.Float64, value.dtype);
+        Assert.All(loss.parameters(), parameter => Assert.False(parameter.requires_grad));
+        Assert.All(loss.parameters(), parameter => Assert.Null(parameter.grad));
+    }
+
+    [Fact]
     public void FromWeights_MissingKey_ThrowsNamingIt()
     {
         var weights = new StateDictionary();
