@@ -1,0 +1,58 @@
+namespace TinyBeauty.Model.Training;
+
+/// <summary>
+/// The weights of the terms that <see cref="MakeupLoss"/> adds up. A term whose weight is 0 is not computed.
+/// </summary>
+public sealed record MakeupLossOptions
+{
+    /// <summary>Gets the weight of <see cref="ReconstructionLoss"/> (pixel L1). Default 1.</summary>
+    public double ReconstructionWeight { get; init; } = 1.0;
+
+    /// <summary>
+    /// Gets the weight of <see cref="EyelinerLoss"/>. Default 0.5; when positive, every call needs an eye mask.
+    /// </summary>
+    public double EyelinerWeight { get; init; } = 0.5;
+
+    /// <summary>
+    /// Gets the weight of <see cref="PerceptualLoss"/>. Default 0 (off); a positive weight needs VGG-16 weights,
+    /// from <see cref="PerceptualWeightsPath"/> or a module passed to <see cref="MakeupLoss"/>.
+    /// </summary>
+    public double PerceptualWeight { get; init; }
+
+    /// <summary>
+    /// Gets the path of a torchvision VGG-16 checkpoint for the perceptual term, read by
+    /// <see cref="PerceptualLoss.Load"/>. Default null.
+    /// </summary>
+    public string? PerceptualWeightsPath { get; init; }
+
+    /// <summary>
+    /// Gets the weight of the generator's least-squares adversarial term
+    /// (<see cref="AdversarialLoss.GeneratorLoss"/>). Default 0 (off); a positive weight needs a
+    /// <see cref="PatchDiscriminator"/> passed to <see cref="MakeupLoss"/>.
+    /// </summary>
+    public double AdversarialWeight { get; init; }
+
+    /// <summary>Throws unless every weight is finite and non-negative and at least one is positive.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A weight is negative, infinite or NaN, or all are 0.</exception>
+    public void Validate()
+    {
+        Check(ReconstructionWeight, nameof(ReconstructionWeight));
+        Check(EyelinerWeight, nameof(EyelinerWeight));
+        Check(PerceptualWeight, nameof(PerceptualWeight));
+        Check(AdversarialWeight, nameof(AdversarialWeight));
+        if (ReconstructionWeight + EyelinerWeight + PerceptualWeight + AdversarialWeight == 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(ReconstructionWeight), "At least one loss weight must be positive; all are 0.");
+        }
+    }
+
+    private static void Check(double weight, string name)
+    {
+        if (!double.IsFinite(weight) || weight < 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                name, weight, $"{name} must be finite and non-negative; it is {weight}.");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using static TorchSharp.torch;
+
+namespace TinyBeauty.Model.Training;
+
+/// <summary>
+/// The pixel reconstruction term: the mean absolute difference (L1) between the styled output and the target.
+/// </summary>
+public static class ReconstructionLoss
+{
+    /// <summary>
+    /// Computes <c>mean(|output - target|)</c> over every element.
+    /// </summary>
+    /// <param name="output">The network's styled image, float [N, 3, H, W] in [-1, 1].</param>
+    /// <param name="target">The wanted image, float [N, 3, H, W] in [-1, 1], on the same device.</param>
+    /// <returns>
+    /// A scalar tensor, 0 for identical images and at most 2 for inputs in range. It carries the gradient to
+    /// <paramref name="output"/> (and to <paramref name="target"/> if it requires one); the caller owns it.
+    /// </returns>
+    /// <exception cref="ArgumentException">A tensor is not [N, 3, H, W] or the shapes differ.</exception>
+    public static Tensor Compute(Tensor output, Tensor target)
+    {
+        ImageTensors.CheckPair(output, target);
+
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.l1_loss(output, target);
+        return loss.MoveToOuterDisposeScope();
+    }
+}
