@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 
 namespace TinyBeauty.Core.Metrics;
 
@@ -218,7 +219,8 @@ public static class ImageQuality
         var window = StructuralSimilarityWindowSize;
         var gaussian = s_gaussian.AsSpan();
 
-        // Scratch: one input row of each moment, and a ring of the last 11 horizontally filtered rows of each.
+        // Scratch: one input row of each moment, a ring of the last 11 horizontally filtered rows (each slot holds
+        // the six moments one after another) and the six vertical sums.
         var ringLength = Moments * window * outWidth;
         var scratch = ArrayPool<double>.Shared.Rent(Moments * width + ringLength + Moments * outWidth);
         try
@@ -234,21 +236,16 @@ public static class ImageQuality
                 // Per-pixel moments of row y, each weighted by the pixel's mask weight (1 without a mask).
                 LumaMoments(a.GetRow(y), b.GetRow(y), a.Layout, masked ? mask.Slice(y * width, width) : default, rows);
 
-                // Horizontal Gaussian pass into the ring slot for row y.
-                var slot = y % window;
+                // Horizontal Gaussian pass into the ring slot for row y, one tap at a time across the row.
+                var slotRows = ring.Slice(y % window * Moments * outWidth, Moments * outWidth);
+                slotRows.Clear();
                 for (var m = 0; m < Moments; m++)
                 {
                     var source = rows.Slice(m * width, width);
-                    var target = ring.Slice((m * window + slot) * outWidth, outWidth);
-                    for (var x = 0; x < outWidth; x++)
+                    var target = slotRows.Slice(m * outWidth, outWidth);
+                    for (var t = 0; t < window; t++)
                     {
-                        var sum = 0.0;
-                        for (var t = 0; t < window; t++)
-                        {
-                            sum += gaussian[t] * source[x + t];
-                        }
-
-                        target[x] = sum;
+                        TensorPrimitives.MultiplyAdd(source.Slice(t, outWidth), gaussian[t], target, target);
                     }
                 }
 
@@ -262,17 +259,8 @@ public static class ImageQuality
                 sums.Clear();
                 for (var t = 0; t < window; t++)
                 {
-                    var tap = gaussian[t];
-                    var ringSlot = (top + t) % window;
-                    for (var m = 0; m < Moments; m++)
-                    {
-                        var source = ring.Slice((m * window + ringSlot) * outWidth, outWidth);
-                        var target = sums.Slice(m * outWidth, outWidth);
-                        for (var x = 0; x < outWidth; x++)
-                        {
-                            target[x] += tap * source[x];
-                        }
-                    }
+                    var source = ring.Slice((top + t) % window * Moments * outWidth, Moments * outWidth);
+                    TensorPrimitives.MultiplyAdd(source, gaussian[t], sums, sums);
                 }
 
                 var centreRow = top + Radius;

@@ -59,6 +59,17 @@ public partial class ImageQualityTests
     }
 
     [Fact]
+    public void StructuralSimilarity_SwappedArguments_GivesTheSameScore()
+    {
+        var pixels = Photo(19, 16, seed: 16);
+        var noisy = AddNoise(pixels, 25, seed: 17);
+        var a = new ReadOnlyImageView(pixels, 19, 16, PixelLayout.Rgb24);
+        var b = new ReadOnlyImageView(noisy, 19, 16, PixelLayout.Rgb24);
+
+        Assert.Equal(ImageQuality.StructuralSimilarity(a, b), ImageQuality.StructuralSimilarity(b, a), 14);
+    }
+
+    [Fact]
     public void StructuralSimilarity_BgrAndPaddedRgba_ScoreLikeRgb()
     {
         const int width = 15, height = 12;
