@@ -106,6 +106,11 @@ public static class ImageQuality
     /// Identical images give exactly 1; the score falls as structure differs and is negative for anti-correlated
     /// images such as a photo and its inverse. It is symmetric in its arguments.
     /// </para>
+    /// <para>
+    /// Because it reads luma only, a colour change that keeps luma (for example a lipstick of another hue but the
+    /// same brightness) barely moves the score; pair it with
+    /// <see cref="PeakSignalToNoiseRatio(ReadOnlyImageView, ReadOnlyImageView)"/>, which reads all three channels.
+    /// </para>
     /// </remarks>
     /// <param name="a">The reference image.</param>
     /// <param name="b">The image to score; the same size and layout as <paramref name="a"/>.</param>
@@ -293,6 +298,10 @@ public static class ImageQuality
             ArrayPool<double>.Shared.Return(scratch);
         }
     }
+
+    // Known shortcoming: luma, the six moments and the per-window SSIM are scalar code; the two Gaussian passes,
+    // the bulk of the arithmetic, are vectorised through TensorPrimitives. Worth revisiting only if SSIM over
+    // full-resolution photos becomes part of a training loop.
 
     /// <summary>Writes the six weighted luma moments of one row, each as a run of width values.</summary>
     private static void LumaMoments(
