@@ -142,6 +142,34 @@ public sealed class PairFolderTests : IDisposable
     }
 
     [Fact]
+    public void Open_UnreadableMask_IsReportedAndThePairKeptWithoutIt()
+    {
+        WritePair("face", 4, 4);
+        Directory.CreateDirectory(FullPath("masks"));
+        File.WriteAllText(FullPath("masks/face-lips.png"), "not a png");
+
+        var folder = PairFolder.Open(_folder);
+
+        var problem = Assert.Single(folder.Problems);
+        Assert.Equal(PairProblemKind.UnreadableImage, problem.Kind);
+        Assert.Equal(FullPath("masks/face-lips.png"), problem.Path);
+        Assert.Empty(Assert.Single(folder.Pairs).MaskPaths);
+    }
+
+    [Fact]
+    public void Open_MaskOfSkippedPair_IsNotReportedAgain()
+    {
+        WritePair("good", 4, 4);
+        WriteImage("before/bad.png", 4, 4);
+        WriteImage("after/bad.png", 5, 4);
+        WriteMask("masks/bad-lips.png", 4, 4);
+
+        var problem = Assert.Single(PairFolder.Open(_folder).Problems);
+
+        Assert.Equal(PairProblemKind.SizeMismatch, problem.Kind);
+    }
+
+    [Fact]
     public void Open_MaskWithoutPairOrRegion_IsReportedAsOrphan()
     {
         WritePair("face", 4, 4);
