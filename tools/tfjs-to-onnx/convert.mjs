@@ -62,16 +62,17 @@ function attributeProto(name, value) {
   } else if (Array.isArray(value)) {
     for (const v of value) a.int(8, v);
     a.int(20, ATTR.INTS);
-  } else if (Number.isInteger(value) && !(value instanceof Float)) {
+  } else if (typeof value === 'object' && 'float' in value) {
+    a.float(2, value.float);
+    a.int(20, ATTR.FLOAT);
+  } else if (Number.isInteger(value)) {
     a.int(3, value);
     a.int(20, ATTR.INT);
   } else {
-    a.float(2, Number(value));
-    a.int(20, ATTR.FLOAT);
+    throw new Error(`attribute ${name}: integer, integer list, string or { float } expected`);
   }
   return a;
 }
-class Float extends Number {}
 
 function nodeProto(op, inputs, outputs, name, attrs = {}) {
   const n = new PB();
