@@ -1,0 +1,155 @@
+namespace TinyBeauty.Model.Training;
+
+/// <summary>Turns training pairs into fixed-size crops and validation pairs into whole images for the network.</summary>
+internal static class TrainerSampler
+{
+    /// <summary>
+    /// Writes one square crop of <paramref name="pair"/>, <paramref name="side"/> pixels across, into the destination
+    /// spans ([3, side, side] for the images, [side, side] for the mask). With <paramref name="random"/> null the
+    /// crop is centred, unscaled, unflipped and unjittered.
+    /// </summary>
+    public static void Crop(
+        TrainingPair pair,
+        int side,
+        TrainerOptions options,
+        TrainerRandom? random,
+        Span<float> before,
+        Span<float> after,
+        Span<float> mask)
+    {
+        // The window is the square of the source that maps onto the crop: CropSize / scale pixels across, but never
+        // more than the short side of the image (a small image is upscaled instead).
+        var scale = random is null || options.ScaleJitter == 0
+            ? 1.0
+            : random.Uniform(1 - options.ScaleJitter, 1 + options.ScaleJitter);
+        var window = Math.Min(side / scale, Math.Min(pair.Height, pair.Width));
+
+        double left, top;
+        if (random is not null && options.RandomCrop)
+        {
+            left = random.Uniform(0, pair.Width - window);
+            top = random.Uniform(0, pair.Height - window);
+        }
+        else
+        {
+            left = (pair.Width - window) / 2;
+            top = (pair.Height - window) / 2;
+        }
+
+        var flip = random is not null && options.HorizontalFlip && random.NextDouble() < 0.5;
+
+        Span<float> gains = stackalloc float[3];
+        var offset = 0f;
+        gains.Fill(1f);
+        if (random is not null && options.ColorJitter > 0)
+        {
+            for (var channel = 0; channel < 3; channel++)
+            {
+                gains[channel] = (float)random.Uniform(1 - options.ColorJitter, 1 + options.ColorJitter);
+            }
+
+            offset = (float)random.Uniform(-options.ColorJitter / 2, options.ColorJitter / 2);
+        }
+
+        var step = window / side;
+        var plane = pair.Height * pair.Width;
+        for (var y = 0; y < side; y++)
+        {
+            var sourceY = top + ((y + 0.5) * step) - 0.5;
+            for (var x = 0; x < side; x++)
+            {
+                var column = flip ? side - 1 - x : x;
+                var sourceX = left + ((column + 0.5) * step) - 0.5;
+                var (offset00, offset01, offset10, offset11, weights) = Bilinear(pair, sourceY, sourceX);
+                var target = (y * side) + x;
+
+                for (var channel = 0; channel < 3; channel++)
+                {
+                    var start = channel * plane;
+                    var gain = gains[channel];
+                    before[(channel * side * side) + target] = Jitter(
+                        Sample(pair.Before, start, offset00, offset01, offset10, offset11, weights), gain, offset);
+                    after[(channel * side * side) + target] = Jitter(
+                        Sample(pair.After, start, offset00, offset01, offset10, offset11, weights), gain, offset);
+                }
+
+                mask[target] = pair.EyeMask is null
+                    ? 0f
+                    : Sample(pair.EyeMask, 0, offset00, offset01, offset10, offset11, weights);
+            }
+        }
+    }
+
+    /// <summary>Returns the largest centred size whose sides are multiples of 4, for validation.</summary>
+    public static (int Height, int Width, int Top, int Left) CentredMultipleOfFour(TrainingPair pair)
+    {
+        var height = pair.Height - (pair.Height % 4);
+        var width = pair.Width - (pair.Width % 4);
+        return (height, width, (pair.Height - height) / 2, (pair.Width - width) / 2);
+    }
+
+    /// <summary>Copies the centred multiple-of-4 region of the images and mask.</summary>
+    public static void CopyCentred(TrainingPair pair, Span<float> before, Span<float> after, Span<float> mask)
+    {
+        var (height, width, top, left) = CentredMultipleOfFour(pair);
+        for (var y = 0; y < height; y++)
+        {
+            var sourceRow = ((top + y) * pair.Width) + left;
+            var targetRow = y * width;
+            for (var channel = 0; channel < 3; channel++)
+            {
+                var source = (channel * pair.Height * pair.Width) + sourceRow;
+                var target = (channel * height * width) + targetRow;
+                pair.Before.AsSpan(source, width).CopyTo(before.Slice(target, width));
+                pair.After.AsSpan(source, width).CopyTo(after.Slice(target, width));
+            }
+
+            if (pair.EyeMask is null)
+            {
+                mask.Slice(targetRow, width).Clear();
+            }
+            else
+            {
+                pair.EyeMask.AsSpan(sourceRow, width).CopyTo(mask.Slice(targetRow, width));
+            }
+        }
+    }
+
+    private static (int, int, int, int, (float, float, float, float)) Bilinear(
+        TrainingPair pair,
+        double sourceY,
+        double sourceX)
+    {
+        var y0 = (int)Math.Floor(sourceY);
+        var x0 = (int)Math.Floor(sourceX);
+        var fy = (float)(sourceY - y0);
+        var fx = (float)(sourceX - x0);
+        var top = Math.Clamp(y0, 0, pair.Height - 1);
+        var bottom = Math.Clamp(y0 + 1, 0, pair.Height - 1);
+        var left = Math.Clamp(x0, 0, pair.Width - 1);
+        var right = Math.Clamp(x0 + 1, 0, pair.Width - 1);
+        var weights = ((1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx);
+        return (
+            (top * pair.Width) + left,
+            (top * pair.Width) + right,
+            (bottom * pair.Width) + left,
+            (bottom * pair.Width) + right,
+            weights);
+    }
+
+    private static float Sample(
+        float[] values,
+        int start,
+        int offset00,
+        int offset01,
+        int offset10,
+        int offset11,
+        (float W00, float W01, float W10, float W11) weights) =>
+        (values[start + offset00] * weights.W00)
+        + (values[start + offset01] * weights.W01)
+        + (values[start + offset10] * weights.W10)
+        + (values[start + offset11] * weights.W11);
+
+    private static float Jitter(float value, float gain, float offset) =>
+        Math.Clamp((value * gain) + offset, -1f, 1f);
+}
