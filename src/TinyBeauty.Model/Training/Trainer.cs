@@ -111,7 +111,9 @@ public sealed partial class Trainer
     /// network shape or number of training pairs.
     /// </exception>
     /// <exception cref="InvalidDataException">A checkpoint file to resume from is damaged or mismatched.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; a checkpoint was written first.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// The token was cancelled; a checkpoint was written first.
+    /// </exception>
     public TrainingResult Train(
         ITrainingPairSource train,
         ITrainingPairSource? validation,

@@ -3,7 +3,9 @@ using static TorchSharp.torch;
 
 namespace TinyBeauty.Model.Training;
 
-/// <summary>PSNR and SSIM on float image tensors in [-1, 1], as <see cref="ValidationMetrics"/> describes them.</summary>
+/// <summary>
+/// PSNR and SSIM on float image tensors in [-1, 1], as <see cref="ValidationMetrics"/> describes them.
+/// </summary>
 internal static class TrainerMetrics
 {
     private const double MaximumPsnr = 100;

@@ -1,6 +1,8 @@
 namespace TinyBeauty.Model.Training;
 
-/// <summary>Turns training pairs into fixed-size crops and validation pairs into whole images for the network.</summary>
+/// <summary>
+/// Turns training pairs into fixed-size crops, and validation pairs into whole images, for the network.
+/// </summary>
 internal static class TrainerSampler
 {
     /// <summary>

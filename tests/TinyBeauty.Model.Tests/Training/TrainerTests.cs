@@ -147,7 +147,8 @@ public sealed class TrainerTests : IDisposable
         var stop = new Recorder(_ => cancellation.Cancel());
 
         Assert.Throws<OperationCanceledException>(
-            () => new Trainer(Options(epochs: 5)).Train(new SyntheticPairs(4), null, _folder, stop, cancellation.Token));
+            () => new Trainer(Options(epochs: 5))
+                .Train(new SyntheticPairs(4), null, _folder, stop, cancellation.Token));
 
         Assert.Equal("1", SafeTensors.ReadMetadata(Path.Combine(_folder, Trainer.StateFileName))["step"]);
         TinyBeautyNetOptions.FromWeights(SafeTensors.Load(Path.Combine(_folder, Trainer.CheckpointFileName)));
@@ -201,9 +202,9 @@ public sealed class TrainerTests : IDisposable
     {
         var options = Options(epochs: 1);
         new Trainer(options).Train(new SyntheticPairs(4), null, _folder);
+        var changed = new Trainer(options with { BatchSize = 4, Resume = true });
 
-        var exception = Assert.Throws<ArgumentException>(() => new Trainer(options with { BatchSize = 4, Resume = true })
-            .Train(new SyntheticPairs(4), null, _folder));
+        var exception = Assert.Throws<ArgumentException>(() => changed.Train(new SyntheticPairs(4), null, _folder));
 
         Assert.Contains("batch_size", exception.Message, StringComparison.Ordinal);
     }
