@@ -148,6 +148,7 @@ public sealed partial class Trainer
         }
 
         var firstStep = step;
+        TimeSpan? firstStepTime = null;
         MakeupLossBreakdown? last = null;
         var metrics = new List<ValidationMetrics>();
         var side = Options.CropSize;
@@ -190,8 +191,13 @@ public sealed partial class Trainer
             step++;
             losses.Add(FormatLossRow(step, epoch + 1, last, learningRate));
 
-            var done = step - firstStep;
-            var remaining = TimeSpan.FromTicks(clock.Elapsed.Ticks / done * (totalSteps - step));
+            // The first step of a call pays for warm-up (native library loading, allocator growth), so the estimate
+            // uses the later steps once there are any.
+            firstStepTime ??= clock.Elapsed;
+            var timedSteps = step - firstStep - 1;
+            var remaining = timedSteps == 0
+                ? TimeSpan.FromTicks(firstStepTime.Value.Ticks * (totalSteps - step))
+                : TimeSpan.FromTicks((clock.Elapsed - firstStepTime.Value).Ticks / timedSteps * (totalSteps - step));
             progress?.Report(new TrainingProgress(
                 epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining));
 

@@ -12,7 +12,8 @@ namespace TinyBeauty.Model.Training;
 /// <param name="LearningRate">The learning rate the step used.</param>
 /// <param name="Elapsed">The time spent in this call of <see cref="Trainer.Train"/>.</param>
 /// <param name="Remaining">
-/// The estimated time to the end, from the average step time of this call; <see cref="TimeSpan.Zero"/> at the end.
+/// The estimated time to the end, from the average time of this call's steps after its first (which includes
+/// warm-up); <see cref="TimeSpan.Zero"/> at the end.
 /// </param>
 /// <param name="Validation">The epoch's validation results, or null for an ordinary step report.</param>
 public sealed record TrainingProgress(
