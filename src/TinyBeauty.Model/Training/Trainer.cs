@@ -286,10 +286,10 @@ public sealed partial class Trainer
             foreach (var pair in pairs)
             {
                 using var scope = NewDisposeScope();
-                var (height, width, _, _) = TrainerSampler.CentredMultipleOfFour(pair);
-                var batch = (new float[3 * height * width], new float[3 * height * width], new float[height * width]);
-                TrainerSampler.CopyCentred(pair, batch.Item1, batch.Item2, batch.Item3);
-                var (before, after, mask) = ToTensors(batch, 1, height, width);
+                var side = Options.CropSize;
+                var batch = (new float[3 * side * side], new float[3 * side * side], new float[side * side]);
+                TrainerSampler.Crop(pair, side, Options, null, batch.Item1, batch.Item2, batch.Item3);
+                var (before, after, mask) = ToTensors(batch, 1, side, side);
                 var styled = (before + network.forward(before)).clamp(-1, 1);
                 lossSum += loss.Compute(styled, after, mask).Breakdown.Total;
                 psnrSum += TrainerMetrics.PeakSignalToNoiseRatio(styled, after);

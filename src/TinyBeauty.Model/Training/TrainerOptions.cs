@@ -31,8 +31,9 @@ public sealed record TrainerOptions
     public int BatchSize { get; init; } = 8;
 
     /// <summary>
-    /// Gets the side of the square training crops, a multiple of 4 of at least 8. Default 256. Pairs are cropped
-    /// (and scaled, upscaled when smaller) to it.
+    /// Gets the side of the square training crops, a multiple of 4 of at least 8. Default 256. Without jitter a
+    /// crop is a square as wide as the image's short side, resampled (bilinear) to this size, which matches how
+    /// inference resizes a whole photo to its inference size.
     /// </summary>
     public int CropSize { get; init; } = 256;
 
@@ -74,11 +75,15 @@ public sealed record TrainerOptions
     /// </summary>
     public bool Resume { get; init; }
 
-    /// <summary>Gets whether crops are placed at random (otherwise centred). Default true.</summary>
+    /// <summary>
+    /// Gets whether crops are placed at random within the image (otherwise centred). Default true; on a square
+    /// image only a zoom above 1 leaves room to move.
+    /// </summary>
     public bool RandomCrop { get; init; } = true;
 
     /// <summary>
-    /// Gets the scale jitter s: each crop is scaled by a random factor in [1 - s, 1 + s], in [0, 0.5). Default 0.1.
+    /// Gets the scale jitter s, in [0, 0.5): each crop is zoomed by a random factor in [1 - s, 1 + s]. Default 0.1.
+    /// Above 1 the crop shows part of the short side; below 1 it shows more than the image, the border mirrored.
     /// </summary>
     public double ScaleJitter { get; init; } = 0.1;
 

@@ -1,14 +1,14 @@
 namespace TinyBeauty.Model.Training;
 
 /// <summary>
-/// Turns training pairs into fixed-size crops, and validation pairs into whole images, for the network.
+/// Turns pairs into the square crops the network trains and is validated on.
 /// </summary>
 internal static class TrainerSampler
 {
     /// <summary>
     /// Writes one square crop of <paramref name="pair"/>, <paramref name="side"/> pixels across, into the destination
     /// spans ([3, side, side] for the images, [side, side] for the mask). With <paramref name="random"/> null the
-    /// crop is centred, unscaled, unflipped and unjittered.
+    /// crop is the centred square of the short side, unzoomed, unflipped and unjittered (the validation view).
     /// </summary>
     public static void Crop(
         TrainingPair pair,
@@ -19,12 +19,13 @@ internal static class TrainerSampler
         Span<float> after,
         Span<float> mask)
     {
-        // The window is the square of the source that maps onto the crop: CropSize / scale pixels across, but never
-        // more than the short side of the image (a small image is upscaled instead).
-        var scale = random is null || options.ScaleJitter == 0
+        // The window is the square of the source that maps onto the crop: the image's short side divided by the zoom
+        // factor, so an unjittered crop is the whole short side scaled to the crop size, as inference sees a photo.
+        // A zoom below 1 makes the window larger than the image; the border is then mirrored.
+        var zoom = random is null || options.ScaleJitter == 0
             ? 1.0
             : random.Uniform(1 - options.ScaleJitter, 1 + options.ScaleJitter);
-        var window = Math.Min(side / scale, Math.Min(pair.Height, pair.Width));
+        var window = Math.Min(pair.Height, pair.Width) / zoom;
 
         double left, top;
         if (random is not null && options.RandomCrop)
@@ -82,41 +83,6 @@ internal static class TrainerSampler
         }
     }
 
-    /// <summary>Returns the largest centred size whose sides are multiples of 4, for validation.</summary>
-    public static (int Height, int Width, int Top, int Left) CentredMultipleOfFour(TrainingPair pair)
-    {
-        var height = pair.Height - (pair.Height % 4);
-        var width = pair.Width - (pair.Width % 4);
-        return (height, width, (pair.Height - height) / 2, (pair.Width - width) / 2);
-    }
-
-    /// <summary>Copies the centred multiple-of-4 region of the images and mask.</summary>
-    public static void CopyCentred(TrainingPair pair, Span<float> before, Span<float> after, Span<float> mask)
-    {
-        var (height, width, top, left) = CentredMultipleOfFour(pair);
-        for (var y = 0; y < height; y++)
-        {
-            var sourceRow = ((top + y) * pair.Width) + left;
-            var targetRow = y * width;
-            for (var channel = 0; channel < 3; channel++)
-            {
-                var source = (channel * pair.Height * pair.Width) + sourceRow;
-                var target = (channel * height * width) + targetRow;
-                pair.Before.AsSpan(source, width).CopyTo(before.Slice(target, width));
-                pair.After.AsSpan(source, width).CopyTo(after.Slice(target, width));
-            }
-
-            if (pair.EyeMask is null)
-            {
-                mask.Slice(targetRow, width).Clear();
-            }
-            else
-            {
-                pair.EyeMask.AsSpan(sourceRow, width).CopyTo(mask.Slice(targetRow, width));
-            }
-        }
-    }
-
     private static (int, int, int, int, (float, float, float, float)) Bilinear(
         TrainingPair pair,
         double sourceY,
@@ -126,10 +92,10 @@ internal static class TrainerSampler
         var x0 = (int)Math.Floor(sourceX);
         var fy = (float)(sourceY - y0);
         var fx = (float)(sourceX - x0);
-        var top = Math.Clamp(y0, 0, pair.Height - 1);
-        var bottom = Math.Clamp(y0 + 1, 0, pair.Height - 1);
-        var left = Math.Clamp(x0, 0, pair.Width - 1);
-        var right = Math.Clamp(x0 + 1, 0, pair.Width - 1);
+        var top = Mirror(y0, pair.Height);
+        var bottom = Mirror(y0 + 1, pair.Height);
+        var left = Mirror(x0, pair.Width);
+        var right = Mirror(x0 + 1, pair.Width);
         var weights = ((1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx);
         return (
             (top * pair.Width) + left,
@@ -137,6 +103,20 @@ internal static class TrainerSampler
             (bottom * pair.Width) + left,
             (bottom * pair.Width) + right,
             weights);
+    }
+
+    /// <summary>Maps an index outside [0, length) back inside by mirroring at the edges (-1 to 0, length to
+    /// length - 1).</summary>
+    private static int Mirror(int index, int length)
+    {
+        var period = 2 * length;
+        index %= period;
+        if (index < 0)
+        {
+            index += period;
+        }
+
+        return index < length ? index : period - 1 - index;
     }
 
     private static float Sample(

@@ -1,9 +1,9 @@
 namespace TinyBeauty.Model.Training;
 
 /// <summary>
-/// The network's quality on the validation pairs at the end of an epoch, averaged over pairs. Each pair is
-/// centre-cropped to sides that are multiples of 4 and run alone, unaugmented; the styled image is
-/// <c>clamp(before + residual, -1, 1)</c> and is compared with the after image.
+/// The network's quality on the validation pairs at the end of an epoch, averaged over pairs. Each pair is run
+/// alone and unaugmented: the centred square of its short side, scaled to <see cref="TrainerOptions.CropSize"/>.
+/// The styled image is <c>clamp(before + residual, -1, 1)</c> and is compared with the after image.
 /// </summary>
 /// <param name="Epoch">The 1-based epoch just finished.</param>
 /// <param name="Step">The step count at the end of that epoch.</param>
