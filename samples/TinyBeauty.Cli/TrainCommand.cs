@@ -107,7 +107,25 @@ internal static class TrainCommand
             Console.Error.WriteLine($"warning: skipped {CliRunner.OneLine(problem.ToString())}");
         }
 
-        var source = new PairFolderSource(folder);
+        var usable = new List<PairEntry>();
+        foreach (var pair in folder.Pairs)
+        {
+            if (Math.Min(pair.Width, pair.Height) < TinyBeautyNetOptions.MinimumSide)
+            {
+                Console.Error.WriteLine(
+                    $"warning: skipped {pair.Name}: {pair.Width}x{pair.Height} is below the 8x8 minimum");
+                continue;
+            }
+
+            usable.Add(pair);
+        }
+
+        if (usable.Count == 0)
+        {
+            throw new CliException($"'{pairsPath}' holds no pair of at least 8x8 pixels");
+        }
+
+        var source = new PairFolderSource(usable);
         var bar = new ProgressLine();
         try
         {
@@ -132,15 +150,15 @@ internal static class TrainCommand
         time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Serves the pairs of a folder to the trainer, decoding them on every read to keep memory flat.</summary>
-    private sealed class PairFolderSource(PairFolder folder) : ITrainingPairSource
+    private sealed class PairFolderSource(IReadOnlyList<PairEntry> pairs) : ITrainingPairSource
     {
         private static readonly string[] s_eyeRegions = ["eyes", "eye-region"];
 
-        public int Count => folder.Pairs.Count;
+        public int Count => pairs.Count;
 
         public TrainingPair Get(int index)
         {
-            using var pair = folder.Pairs[index].Load();
+            using var pair = pairs[index].Load();
             var mask = s_eyeRegions
                 .Select(region => pair.Masks.TryGetValue(region, out var weights) ? weights : null)
                 .FirstOrDefault(weights => weights is not null);
