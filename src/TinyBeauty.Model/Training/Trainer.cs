@@ -18,12 +18,12 @@ namespace TinyBeauty.Model.Training;
 /// <para>
 /// A run folder holds <c>checkpoint.safetensors</c> (the network's weights, loadable with
 /// <see cref="Checkpoints.SafeTensors.Load(string)"/> and <see cref="TinyBeautyNet.LoadWeights"/>),
-/// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter, with the step count
-/// and the settings that must not change on resume in its metadata), <c>losses.csv</c> (one row per step) and, at
-/// the end, <c>model.onnx</c>. Every file is written to a temporary file in the folder and then renamed over the old
-/// one, so an interrupted write never damages the previous checkpoint. The two checkpoint files are renamed one after
-/// the other; if the process dies between the two renames, resuming fails with a message saying so rather than
-/// continuing from mismatched files.
+/// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter; its metadata holds
+/// the step count, the completed epochs, Adam's step and the settings that must not change on resume),
+/// <c>losses.csv</c> (one row per step) and, at the end, <c>model.onnx</c>. Every file is written to a temporary
+/// file in the folder and then renamed over the old one, so an interrupted write never damages the previous
+/// checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
+/// renames, resuming fails with a message saying so rather than continuing from mismatched files.
 /// </para>
 /// <para>
 /// Random choices (initial weights aside, which come from <c>torch.manual_seed(Seed)</c>) are a pure function of the

@@ -71,7 +71,8 @@ public sealed record TrainerOptions
     /// <summary>
     /// Gets whether a run continues from <c>checkpoint.safetensors</c> and <c>trainer-state.safetensors</c> in the
     /// run folder. Default false (a new run, overwriting any files there). With no checkpoint present a new run
-    /// starts.
+    /// starts. The seed, batch size, crop size, network shape and number of training pairs must match the saved run;
+    /// <see cref="Epochs"/> may be raised to extend it, which stretches the cosine schedule from that step on.
     /// </summary>
     public bool Resume { get; init; }
 
