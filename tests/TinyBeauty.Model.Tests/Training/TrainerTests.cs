@@ -198,6 +198,44 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_ResumeWithStateFromAnotherStep_ThrowsInsteadOfMixingThem()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var stop = new Recorder(report =>
+        {
+            if (report.Step == 2)
+            {
+                cancellation.Cancel();
+            }
+        });
+        var options = Options(epochs: 2);
+        Assert.Throws<OperationCanceledException>(
+            () => new Trainer(options).Train(new SyntheticPairs(4), null, _folder, stop, cancellation.Token));
+        var state = Path.Combine(_folder, Trainer.StateFileName);
+        var older = File.ReadAllBytes(state);
+        new Trainer(options with { Resume = true }).Train(new SyntheticPairs(4), null, _folder);
+
+        // As if the process died after renaming the new state but before renaming the new weights.
+        File.WriteAllBytes(state, older);
+        var exception = Assert.Throws<InvalidDataException>(
+            () => new Trainer(options with { Resume = true }).Train(new SyntheticPairs(4), null, _folder));
+
+        Assert.Contains("stopped while saving", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ValidationFraction_HoldsOutPairsAndValidatesEveryEpoch()
+    {
+        var pairs = new SyntheticPairs(4);
+
+        var result = new Trainer(Options(epochs: 2) with { ValidationFraction = 0.25 }).Train(pairs, null, _folder);
+
+        Assert.Equal(4, result.Steps);
+        Assert.Equal([1, 2], result.Validation.Select(metrics => metrics.Epoch));
+        Assert.All(result.Validation, metrics => Assert.InRange(metrics.PeakSignalToNoiseRatio, 1, 100));
+    }
+
+    [Fact]
     public void Train_ResumeWithOtherBatchSize_ThrowsNamingIt()
     {
         var options = Options(epochs: 1);
