@@ -54,31 +54,46 @@ internal static class TrainerSampler
             offset = (float)random.Uniform(-options.ColorJitter / 2, options.ColorJitter / 2);
         }
 
+        // When shrinking, each crop pixel averages a taps x taps grid of bilinear samples over its footprint in the
+        // source, so that large photos are not aliased (point sampling would skip most source pixels). Up to a 1.25x
+        // shrink one tap is kept: bilinear weights still touch every source pixel there, and extra taps would blur.
         var step = window / side;
+        var taps = Math.Max(1, (int)Math.Ceiling(step - 0.25));
+        var tapWeight = 1f / (taps * taps);
         var plane = pair.Height * pair.Width;
+        var area = side * side;
+        Span<float> sums = stackalloc float[7];
         for (var y = 0; y < side; y++)
         {
-            var sourceY = top + ((y + 0.5) * step) - 0.5;
             for (var x = 0; x < side; x++)
             {
                 var column = flip ? side - 1 - x : x;
-                var sourceX = left + ((column + 0.5) * step) - 0.5;
-                var (offset00, offset01, offset10, offset11, weights) = Bilinear(pair, sourceY, sourceX);
-                var target = (y * side) + x;
-
-                for (var channel = 0; channel < 3; channel++)
+                sums.Clear();
+                for (var tapY = 0; tapY < taps; tapY++)
                 {
-                    var start = channel * plane;
-                    var gain = gains[channel];
-                    before[(channel * side * side) + target] = Jitter(
-                        Sample(pair.Before, start, offset00, offset01, offset10, offset11, weights), gain, offset);
-                    after[(channel * side * side) + target] = Jitter(
-                        Sample(pair.After, start, offset00, offset01, offset10, offset11, weights), gain, offset);
+                    var sourceY = top + ((y + ((tapY + 0.5) / taps)) * step) - 0.5;
+                    for (var tapX = 0; tapX < taps; tapX++)
+                    {
+                        var sourceX = left + ((column + ((tapX + 0.5) / taps)) * step) - 0.5;
+                        var taps4 = Bilinear(pair, sourceY, sourceX);
+                        for (var channel = 0; channel < 3; channel++)
+                        {
+                            sums[channel] += Sample(pair.Before, channel * plane, taps4);
+                            sums[3 + channel] += Sample(pair.After, channel * plane, taps4);
+                        }
+
+                        sums[6] += pair.EyeMask is null ? 0f : Sample(pair.EyeMask, 0, taps4);
+                    }
                 }
 
-                mask[target] = pair.EyeMask is null
-                    ? 0f
-                    : Sample(pair.EyeMask, 0, offset00, offset01, offset10, offset11, weights);
+                var target = (y * side) + x;
+                for (var channel = 0; channel < 3; channel++)
+                {
+                    before[(channel * area) + target] = Jitter(sums[channel] * tapWeight, gains[channel], offset);
+                    after[(channel * area) + target] = Jitter(sums[3 + channel] * tapWeight, gains[channel], offset);
+                }
+
+                mask[target] = sums[6] * tapWeight;
             }
         }
     }
@@ -122,15 +137,14 @@ internal static class TrainerSampler
     private static float Sample(
         float[] values,
         int start,
-        int offset00,
-        int offset01,
-        int offset10,
-        int offset11,
-        (float W00, float W01, float W10, float W11) weights) =>
-        (values[start + offset00] * weights.W00)
-        + (values[start + offset01] * weights.W01)
-        + (values[start + offset10] * weights.W10)
-        + (values[start + offset11] * weights.W11);
+        (int Offset00, int Offset01, int Offset10, int Offset11, (float, float, float, float) Weights) taps)
+    {
+        var (w00, w01, w10, w11) = taps.Weights;
+        return (values[start + taps.Offset00] * w00)
+            + (values[start + taps.Offset01] * w01)
+            + (values[start + taps.Offset10] * w10)
+            + (values[start + taps.Offset11] * w11);
+    }
 
     private static float Jitter(float value, float gain, float offset) =>
         Math.Clamp((value * gain) + offset, -1f, 1f);
