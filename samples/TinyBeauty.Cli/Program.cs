@@ -6,6 +6,7 @@ var root = new RootCommand("TinyBeauty: tiny, fast facial makeup transfer.")
     ApplyCommand.Create(),
     ExportCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
 };
 
 return root.Parse(args).Invoke();

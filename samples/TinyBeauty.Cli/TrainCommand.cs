@@ -1,0 +1,236 @@
+using System.CommandLine;
+using System.Globalization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TinyBeauty.Model;
+using TinyBeauty.Model.Training;
+using TinyBeauty.Onnx.Pairs;
+
+namespace TinyBeauty.Cli;
+
+/// <summary>
+/// <c>train --pairs &lt;dir&gt; -o &lt;run-dir&gt;</c>: trains a style network on a pair folder and writes
+/// <c>model.onnx</c>, checkpoints and <c>losses.csv</c> to the run folder.
+/// </summary>
+/// <remarks>
+/// Loss curves are not drawn: <c>losses.csv</c> holds one row per step for any plotting tool.
+/// </remarks>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var pairs = new Option<string>("--pairs")
+        {
+            Description = "The pair folder: before/, after/ and optional masks/ (an 'eyes' or 'eye-region' mask).",
+            Required = true,
+        };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "The run folder for checkpoints, losses.csv and model.onnx.",
+            Required = true,
+        };
+        var defaults = new TrainerOptions();
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Passes over the pairs.",
+            DefaultValueFactory = _ => defaults.Epochs,
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Pairs per step.",
+            DefaultValueFactory = _ => defaults.BatchSize,
+        };
+        var crop = new Option<int>("--crop")
+        {
+            Description = "Side of the square training crops (a multiple of 4).",
+            DefaultValueFactory = _ => defaults.CropSize,
+        };
+        var learningRate = new Option<double>("--lr")
+        {
+            Description = "Initial learning rate (cosine decay to 0).",
+            DefaultValueFactory = _ => defaults.LearningRate,
+        };
+        var width = new Option<int>("--width")
+        {
+            Description = "Feature channels of the network (24 is the official size).",
+            DefaultValueFactory = _ => TinyBeautyNetOptions.Official.Width,
+        };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue the run saved in the run folder.",
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the initial weights, shuffling and augmentation.",
+            DefaultValueFactory = _ => defaults.Seed,
+        };
+
+        var command = new Command("train", "Train a style model on before/after pairs.")
+        {
+            pairs, output, epochs, batch, crop, learningRate, width, resume, seed,
+        };
+        command.SetAction(result => CliRunner.Run(cancellationToken =>
+        {
+            var batchSize = result.GetValue(batch);
+            var cropSize = result.GetValue(crop);
+            if (batchSize < 1)
+            {
+                throw new CliException($"--batch must be at least 1; got {batchSize}");
+            }
+
+            if (cropSize < TinyBeautyNetOptions.MinimumSide || cropSize % 4 != 0)
+            {
+                throw new CliException($"--crop must be a multiple of 4 of at least 8; got {cropSize}");
+            }
+
+            var options = new TrainerOptions
+            {
+                Epochs = result.GetValue(epochs),
+                BatchSize = batchSize,
+                CropSize = cropSize,
+                LearningRate = result.GetValue(learningRate),
+                Resume = result.GetValue(resume),
+                Seed = result.GetValue(seed),
+                NetworkOptions = TinyBeautyNetOptions.Official with { Width = result.GetValue(width) },
+            };
+            return Execute(result.GetRequiredValue(pairs), result.GetRequiredValue(output), options, cancellationToken);
+        }));
+        return command;
+    }
+
+    private static int Execute(string pairsPath, string runPath, TrainerOptions options, CancellationToken token)
+    {
+        var trainer = new Trainer(options);
+        var folder = PairFolder.Open(pairsPath);
+        foreach (var problem in folder.Problems)
+        {
+            Console.Error.WriteLine($"warning: skipped {CliRunner.OneLine(problem.ToString())}");
+        }
+
+        var usable = new List<PairEntry>();
+        foreach (var pair in folder.Pairs)
+        {
+            if (Math.Min(pair.Width, pair.Height) < TinyBeautyNetOptions.MinimumSide)
+            {
+                Console.Error.WriteLine(
+                    $"warning: skipped {pair.Name}: {pair.Width}x{pair.Height} is below the 8x8 minimum");
+                continue;
+            }
+
+            usable.Add(pair);
+        }
+
+        if (usable.Count == 0)
+        {
+            throw new CliException($"'{pairsPath}' holds no pair of at least 8x8 pixels");
+        }
+
+        var source = new PairFolderSource(usable);
+        var bar = new ProgressLine();
+        try
+        {
+            var result = trainer.Train(source, null, runPath, bar, token);
+            bar.Finish();
+            var loss = result.FinalLoss is null ? "no step left" : $"final loss {Format(result.FinalLoss.Total)}";
+            Console.WriteLine($"wrote {result.ModelPath} ({result.Steps} steps, {loss})");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            bar.Finish();
+            Console.Error.WriteLine(
+                $"stopped after step {bar.LastStep}; checkpoint saved in {runPath}; continue with --resume");
+            throw;
+        }
+    }
+
+    private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static string Format(TimeSpan time) =>
+        time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>Serves the pairs of a folder to the trainer, decoding them on every read to keep memory flat.</summary>
+    private sealed class PairFolderSource(IReadOnlyList<PairEntry> pairs) : ITrainingPairSource
+    {
+        private static readonly string[] s_eyeRegions = ["eyes", "eye-region"];
+
+        public int Count => pairs.Count;
+
+        public TrainingPair Get(int index)
+        {
+            using var pair = pairs[index].Load();
+            var mask = s_eyeRegions
+                .Select(region => pair.Masks.TryGetValue(region, out var weights) ? weights : null)
+                .FirstOrDefault(weights => weights is not null);
+            return new TrainingPair(
+                ToPlanar(pair.Before),
+                ToPlanar(pair.After),
+                pair.Height,
+                pair.Width,
+                mask?.Select(weight => weight / 255f).ToArray());
+        }
+
+        private static float[] ToPlanar(Image<Rgb24> image)
+        {
+            var plane = image.Width * image.Height;
+            var values = new float[3 * plane];
+            image.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (var x = 0; x < row.Length; x++)
+                    {
+                        var index = (y * rows.Width) + x;
+                        values[index] = (row[x].R / 127.5f) - 1f;
+                        values[plane + index] = (row[x].G / 127.5f) - 1f;
+                        values[(2 * plane) + index] = (row[x].B / 127.5f) - 1f;
+                    }
+                }
+            });
+            return values;
+        }
+    }
+
+    /// <summary>A one-line progress bar on standard error, redrawn with a carriage return after every step.</summary>
+    private sealed class ProgressLine : IProgress<TrainingProgress>
+    {
+        private const int BarWidth = 20;
+
+        private int _lastLength;
+
+        public long LastStep { get; private set; }
+
+        public void Report(TrainingProgress value)
+        {
+            LastStep = value.Step;
+            if (value.Validation is { } validation)
+            {
+                Finish();
+                Console.Error.WriteLine(
+                    $"epoch {validation.Epoch}: validation loss {Format(validation.Loss)}, "
+                    + $"PSNR {validation.PeakSignalToNoiseRatio:0.00} dB, "
+                    + $"SSIM {Format(validation.StructuralSimilarity)}");
+                return;
+            }
+
+            var filled = (int)(BarWidth * value.Step / value.TotalSteps);
+            var line = $"epoch {value.Epoch}/{value.Epochs}"
+                + $" [{new string('#', filled)}{new string('.', BarWidth - filled)}]"
+                + $" step {value.Step}/{value.TotalSteps} loss {Format(value.Loss.Total)}"
+                + $" lr {value.LearningRate.ToString("0.0e+0", CultureInfo.InvariantCulture)}"
+                + $" eta {Format(value.Remaining)}";
+            Console.Error.Write('\r' + line.PadRight(_lastLength));
+            _lastLength = line.Length;
+        }
+
+        public void Finish()
+        {
+            if (_lastLength > 0)
+            {
+                Console.Error.WriteLine();
+                _lastLength = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using TinyBeauty.Model.Export;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TinyBeauty.Model.Training;
+
+/// <summary>
+/// Trains a <see cref="TinyBeautyNet"/> on before/after pairs with TorchSharp: Adam, a cosine learning-rate decay,
+/// augmented square crops, per-epoch validation, atomic checkpoints, exact resumption and an ONNX export at the end.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The network predicts a residual; the styled image is <c>clamp(before + residual, -1, 1)</c> and
+/// <see cref="MakeupLoss"/> compares it with the after image. Training runs on the CPU, in the calling thread.
+/// </para>
+/// <para>
+/// A run folder holds <c>checkpoint.safetensors</c> (the network's weights, loadable with
+/// <see cref="Checkpoints.SafeTensors.Load(string)"/> and <see cref="TinyBeautyNet.LoadWeights"/>),
+/// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter; its metadata holds
+/// the step count, the completed epochs, Adam's step and the settings that must not change on resume),
+/// <c>losses.csv</c> (one row per step) and, at the end, <c>model.onnx</c>. Every file is written to a temporary
+/// file in the folder and then renamed over the old one, so an interrupted write never damages the previous
+/// checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
+/// renames, resuming fails with a message saying so rather than continuing from mismatched files.
+/// </para>
+/// <para>
+/// Random choices (initial weights aside, which come from <c>torch.manual_seed(Seed)</c>) are a pure function of the
+/// seed, the epoch and the step, so the step count is the whole random state: a resumed run takes exactly the steps
+/// the uninterrupted run would have, and with one CPU thread (<c>torch.set_num_threads(1)</c>) ends with the same
+/// weights.
+/// </para>
+/// <para>
+/// Not done yet: adversarial training (no discriminator step), GPU devices, mixed precision, and plots of the loss
+/// curves (losses.csv holds the data).
+/// </para>
+/// </remarks>
+public sealed partial class Trainer
+{
+    /// <summary>The name of the network-weights checkpoint in the run folder.</summary>
+    public const string CheckpointFileName = "checkpoint.safetensors";
+
+    /// <summary>The name of the optimizer and progress state in the run folder.</summary>
+    public const string StateFileName = "trainer-state.safetensors";
+
+    /// <summary>The name of the per-step loss log in the run folder.</summary>
+    public const string LossesFileName = "losses.csv";
+
+    /// <summary>The name of the exported model in the run folder.</summary>
+    public const string ModelFileName = "model.onnx";
+
+    // Stream keys of TrainerRandom, so that shuffling, augmentation and the validation split never share numbers.
+    private const long ShuffleStream = 1;
+    private const long AugmentStream = 2;
+    private const long SplitStream = 3;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="options">The run's settings; null means the defaults.</param>
+    /// <exception cref="ArgumentException">A setting is out of range (see <see cref="TrainerOptions.Validate"/>).
+    /// </exception>
+    public Trainer(TrainerOptions? options = null)
+    {
+        Options = options ?? new TrainerOptions();
+        Options.Validate();
+    }
+
+    /// <summary>Gets the run's settings.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>Returns the number of optimizer steps in a run over <paramref name="trainingPairs"/> pairs.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="trainingPairs"/> is below 1.</exception>
+    public long CountSteps(int trainingPairs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainingPairs, 1);
+        return (long)Options.Epochs * StepsPerEpoch(trainingPairs);
+    }
+
+    /// <summary>Returns the learning rate of a step of the cosine schedule.</summary>
+    /// <param name="step">The 0-based step, in [0, <paramref name="totalSteps"/>).</param>
+    /// <param name="totalSteps">The number of steps in the run, at least 1.</param>
+    public double LearningRateAt(long step, long totalSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, totalSteps);
+        var progress = totalSteps == 1 ? 0 : (double)step / (totalSteps - 1);
+        var span = Options.LearningRate - Options.MinLearningRate;
+        return Options.MinLearningRate + (span * (1 + Math.Cos(Math.PI * progress)) / 2);
+    }
+
+    /// <summary>
+    /// Trains a network, writing checkpoints, the loss log and finally <c>model.onnx</c> to
+    /// <paramref name="runDirectory"/>.
+    /// </summary>
+    /// <param name="train">The training pairs; at least one, each at least 8 x 8.</param>
+    /// <param name="validation">
+    /// The validation pairs; null means <see cref="TrainerOptions.ValidationFraction"/> of <paramref name="train"/> is
+    /// held out. An empty source means no validation.
+    /// </param>
+    /// <param name="runDirectory">The run folder; created when missing.</param>
+    /// <param name="progress">Receives a report after each step and after each epoch's validation, synchronously
+    /// on the training thread if the implementation is synchronous; may be null.</param>
+    /// <param name="cancellationToken">
+    /// Checked after every step; when cancelled, a checkpoint of the steps done is written and
+    /// <see cref="OperationCanceledException"/> is thrown. Resume with <see cref="TrainerOptions.Resume"/>.
+    /// </param>
+    /// <returns>What the run produced.</returns>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="train"/> holds no pair, or (on resume) the saved run used another seed, batch size, crop size,
+    /// network shape or number of training pairs.
+    /// </exception>
+    /// <exception cref="InvalidDataException">A checkpoint file to resume from is damaged or mismatched.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// The token was cancelled; a checkpoint was written first.
+    /// </exception>
+    public TrainingResult Train(
+        ITrainingPairSource train,
+        ITrainingPairSource? validation,
+        string runDirectory,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentException.ThrowIfNullOrEmpty(runDirectory);
+        cancellationToken.ThrowIfCancellationRequested();
+        var (trainIndices, validationPairs) = Split(train, validation);
+
+        var folder = Path.GetFullPath(runDirectory);
+        Directory.CreateDirectory(folder);
+        var clock = Stopwatch.StartNew();
+        var stepsPerEpoch = StepsPerEpoch(trainIndices.Length);
+        var totalSteps = (long)Options.Epochs * stepsPerEpoch;
+
+        manual_seed(Options.Seed);
+        using var network = new TinyBeautyNet(Options.NetworkOptions);
+        using var loss = new MakeupLoss(Options.Loss);
+        using var optimizer = optim.Adam(
+            network.parameters(), Options.LearningRate, Options.Beta1, Options.Beta2);
+
+        var fingerprint = Fingerprint(trainIndices.Length);
+        var losses = new List<string>();
+        long step = 0;
+        if (Options.Resume && File.Exists(Path.Combine(folder, CheckpointFileName)))
+        {
+            step = LoadCheckpoint(folder, network, optimizer, fingerprint, totalSteps);
+            losses.AddRange(ReadLosses(folder, step));
+        }
+
+        var firstStep = step;
+        TimeSpan? firstStepTime = null;
+        MakeupLossBreakdown? last = null;
+        var metrics = new List<ValidationMetrics>();
+        var side = Options.CropSize;
+        var before = new float[Options.BatchSize * 3 * side * side];
+        var after = new float[before.Length];
+        var mask = new float[Options.BatchSize * side * side];
+        int[]? order = null;
+        var orderEpoch = -1;
+        network.train();
+
+        while (step < totalSteps)
+        {
+            var epoch = (int)(step / stepsPerEpoch);
+            var position = (int)(step % stepsPerEpoch);
+            if (orderEpoch != epoch)
+            {
+                order = (int[])trainIndices.Clone();
+                new TrainerRandom(Options.Seed, ShuffleStream, epoch).Shuffle(order);
+                orderEpoch = epoch;
+            }
+
+            var start = position * Options.BatchSize;
+            var count = Math.Min(Options.BatchSize, order!.Length - start);
+            for (var slot = 0; slot < count; slot++)
+            {
+                var pair = train.Get(order[start + slot]);
+                var random = new TrainerRandom(Options.Seed, AugmentStream, step, slot);
+                TrainerSampler.Crop(
+                    pair,
+                    side,
+                    Options,
+                    random,
+                    before.AsSpan(slot * 3 * side * side, 3 * side * side),
+                    after.AsSpan(slot * 3 * side * side, 3 * side * side),
+                    mask.AsSpan(slot * side * side, side * side));
+            }
+
+            var learningRate = LearningRateAt(step, totalSteps);
+            last = Step(network, loss, optimizer, (before, after, mask), count, side, learningRate);
+            step++;
+            losses.Add(FormatLossRow(step, epoch + 1, last, learningRate));
+
+            // The first step of a call pays for warm-up (native library loading, allocator growth), so the estimate
+            // uses the later steps once there are any.
+            firstStepTime ??= clock.Elapsed;
+            var timedSteps = step - firstStep - 1;
+            var remaining = timedSteps == 0
+                ? TimeSpan.FromTicks(firstStepTime.Value.Ticks * (totalSteps - step))
+                : TimeSpan.FromTicks((clock.Elapsed - firstStepTime.Value).Ticks / timedSteps * (totalSteps - step));
+            progress?.Report(new TrainingProgress(
+                epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining));
+
+            var epochEnd = step % stepsPerEpoch == 0;
+            if (epochEnd && validationPairs.Count > 0)
+            {
+                var result = Validate(network, loss, validationPairs, epoch + 1, step);
+                metrics.Add(result);
+                progress?.Report(new TrainingProgress(
+                    epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining, result));
+            }
+
+            var cancelled = cancellationToken.IsCancellationRequested;
+            if (epochEnd || step % Options.CheckpointEvery == 0 || cancelled)
+            {
+                SaveCheckpoint(folder, network, optimizer, fingerprint, step, (int)(step / stepsPerEpoch), losses);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var weights = network.ExportWeights();
+        var modelPath = Path.Combine(folder, ModelFileName);
+        OnnxExporter.Export(weights, Options.NetworkOptions, modelPath);
+        WriteLosses(folder, losses);
+        return new TrainingResult(
+            totalSteps,
+            step - firstStep,
+            last,
+            metrics,
+            modelPath,
+            Path.Combine(folder, CheckpointFileName),
+            Path.Combine(folder, LossesFileName),
+            clock.Elapsed);
+    }
+
+    private static MakeupLossBreakdown Step(
+        TinyBeautyNet network,
+        MakeupLoss loss,
+        Adam optimizer,
+        (float[] Before, float[] After, float[] Mask) batch,
+        int count,
+        int side,
+        double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+
+        using var scope = NewDisposeScope();
+        var (before, after, mask) = ToTensors(batch, count, side, side);
+        optimizer.zero_grad();
+        var styled = (before + network.forward(before)).clamp(-1, 1);
+        var (total, breakdown) = loss.Compute(styled, after, mask);
+        total.backward();
+        optimizer.step();
+        return breakdown;
+    }
+
+    private static (Tensor Before, Tensor After, Tensor Mask) ToTensors(
+        (float[] Before, float[] After, float[] Mask) batch,
+        int count,
+        int height,
+        int width)
+    {
+        var image = 3 * height * width;
+        var before = tensor(batch.Before.AsSpan(0, count * image).ToArray(), [count, 3, height, width]);
+        var after = tensor(batch.After.AsSpan(0, count * image).ToArray(), [count, 3, height, width]);
+        var mask = tensor(batch.Mask.AsSpan(0, count * height * width).ToArray(), [count, 1, height, width]);
+        return (before, after, mask);
+    }
+
+    private ValidationMetrics Validate(
+        TinyBeautyNet network,
+        MakeupLoss loss,
+        IReadOnlyList<TrainingPair> pairs,
+        int epoch,
+        long step)
+    {
+        network.eval();
+        double lossSum = 0, psnrSum = 0, ssimSum = 0;
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var pair in pairs)
+            {
+                using var scope = NewDisposeScope();
+                var side = Options.CropSize;
+                var batch = (new float[3 * side * side], new float[3 * side * side], new float[side * side]);
+                TrainerSampler.Crop(pair, side, Options, null, batch.Item1, batch.Item2, batch.Item3);
+                var (before, after, mask) = ToTensors(batch, 1, side, side);
+                var styled = (before + network.forward(before)).clamp(-1, 1);
+                lossSum += loss.Compute(styled, after, mask).Breakdown.Total;
+                psnrSum += TrainerMetrics.PeakSignalToNoiseRatio(styled, after);
+                ssimSum += TrainerMetrics.StructuralSimilarity(styled, after);
+            }
+        }
+        finally
+        {
+            network.train();
+        }
+
+        return new ValidationMetrics(
+            epoch, step, (float)(lossSum / pairs.Count), psnrSum / pairs.Count, ssimSum / pairs.Count);
+    }
+
+    private int StepsPerEpoch(int trainingPairs) => (trainingPairs + Options.BatchSize - 1) / Options.BatchSize;
+
+    private (int[] TrainIndices, IReadOnlyList<TrainingPair> Validation) Split(
+        ITrainingPairSource train,
+        ITrainingPairSource? validation)
+    {
+        if (train.Count < 1)
+        {
+            throw new ArgumentException("The training source holds no pair; at least one is needed.", nameof(train));
+        }
+
+        var all = Enumerable.Range(0, train.Count).ToArray();
+        if (validation is not null)
+        {
+            var pairs = Enumerable.Range(0, validation.Count).Select(validation.Get).ToList();
+            return (all, pairs);
+        }
+
+        var held = Math.Min(train.Count - 1, (int)Math.Floor(train.Count * Options.ValidationFraction));
+        if (held <= 0)
+        {
+            return (all, []);
+        }
+
+        new TrainerRandom(Options.Seed, SplitStream).Shuffle(all);
+        var heldOut = all[..held].Order().Select(train.Get).ToList();
+        return (all[held..].Order().ToArray(), heldOut);
+    }
+}

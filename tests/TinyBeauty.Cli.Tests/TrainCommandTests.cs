@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace TinyBeauty.Cli.Tests;
+
+/// <summary>Runs <c>tinybeauty train</c> as a separate process on a tiny generated pair folder.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("tinybeauty-train-tests").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Train_OneEpoch_WritesModelThatApplyAccepts()
+    {
+        var pairs = WritePairs(count: 3);
+        File.WriteAllText(Path.Combine(pairs, "after", "orphan.png"), "not an image");
+        var run = Path.Combine(_folder, "run");
+
+        var train = Run("train", "--pairs", pairs, "-o", run, "--epochs", "1", "--batch", "2", "--crop", "16",
+            "--width", "4", "--seed", "3");
+        var output = Path.Combine(_folder, "out.png");
+        var apply = Run("apply", Path.Combine(pairs, "before", "face0.png"), "-o", output,
+            "--model", Path.Combine(run, "model.onnx"), "--size", "16");
+
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("warning: skipped", train.Error, StringComparison.Ordinal);
+        Assert.Contains("step 2/2", train.Error, StringComparison.Ordinal);
+        Assert.Contains("wrote", train.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.safetensors")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "losses.csv")).Length);
+        Assert.True(apply.ExitCode == 0, apply.Error);
+        using var image = Image.Load<Rgb24>(output);
+        Assert.Equal((24, 20), (image.Width, image.Height));
+    }
+
+    [Theory]
+    [InlineData("--batch", "0", "--batch must be at least 1")]
+    [InlineData("--crop", "18", "--crop must be a multiple of 4")]
+    public void Train_BadNumber_PrintsOneErrorLine(string option, string value, string expected)
+    {
+        var result = Run("train", "--pairs", WritePairs(count: 1), "-o", Path.Combine(_folder, "run"), option, value);
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_MissingPairFolder_PrintsOneErrorLine()
+    {
+        var result = Run("train", "--pairs", Path.Combine(_folder, "nowhere"), "-o", Path.Combine(_folder, "run"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: ", result.Error, StringComparison.Ordinal);
+    }
+
+    private string WritePairs(int count)
+    {
+        var root = Path.Combine(_folder, "pairs");
+        Directory.CreateDirectory(Path.Combine(root, "before"));
+        Directory.CreateDirectory(Path.Combine(root, "after"));
+        Directory.CreateDirectory(Path.Combine(root, "masks"));
+        for (var index = 0; index < count; index++)
+        {
+            var random = new Random(index);
+            using var before = new Image<Rgb24>(24, 20);
+            using var mask = new Image<L8>(24, 20);
+            before.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    foreach (ref var pixel in rows.GetRowSpan(y))
+                    {
+                        pixel = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                    }
+                }
+            });
+            using var after = before.Clone();
+            after.ProcessPixelRows(rows =>
+            {
+                for (var y = 5; y < 15; y++)
+                {
+                    foreach (ref var pixel in rows.GetRowSpan(y)[6..18])
+                    {
+                        pixel.R = (byte)Math.Min(255, pixel.R + 80);
+                    }
+                }
+            });
+            mask.ProcessPixelRows(rows =>
+            {
+                for (var y = 5; y < 15; y++)
+                {
+                    rows.GetRowSpan(y)[6..18].Fill(new L8(255));
+                }
+            });
+            before.Save(Path.Combine(root, "before", $"face{index}.png"));
+            after.Save(Path.Combine(root, "after", $"face{index}.png"));
+            mask.Save(Path.Combine(root, "masks", $"face{index}-eyes.png"));
+        }
+
+        return root;
+    }
+
+    private static ProcessResult Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tinybeauty.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    private sealed record ProcessResult(int ExitCode, string Output, string Error);
+}
