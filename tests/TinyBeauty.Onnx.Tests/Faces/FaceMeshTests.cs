@@ -91,4 +91,28 @@ public sealed class FaceMeshTests(ITestOutputHelper output)
         Assert.True(Vector2.Distance(expected, actual) < 10f, $"nose tip {actual}, expected {expected}");
         Assert.True(turned.FaceFlag > 0.5f);
     }
+
+    [ReferenceFact(FacePhotos.Group)]
+    public void Find_GroupPhoto_DropsOnlyFacesWithALowFlag()
+    {
+        using var everything = new FaceMesh(minFaceFlag: 0f);
+        using var mesh = new FaceMesh();
+        var photo = FacePhotos.Load(FacePhotos.Group);
+
+        var all = everything.Find(photo.View);
+        var kept = mesh.Find(photo.View);
+
+        foreach (var face in all)
+        {
+            output.WriteLine($"face flag {face.FaceFlag:F3}: {FaceDetectorTests.Describe(face.Detection)}");
+        }
+
+        Assert.Equal(everything.Detector.Detect(photo.View).Count, all.Count);
+        Assert.Equal(all.Count(f => f.FaceFlag >= 0.5f), kept.Count);
+        Assert.NotEmpty(kept);
+        foreach (var face in kept)
+        {
+            Assert.All(face.Points, p => Assert.True(face.Crop.Contains(new Vector2(p.X, p.Y), 1f)));
+        }
+    }
 }
