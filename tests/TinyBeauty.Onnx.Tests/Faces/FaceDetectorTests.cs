@@ -154,6 +154,24 @@ public sealed class FaceDetectorTests(ITestOutputHelper output)
         }
     }
 
+    [ReferenceFact(FacePhotos.Astronaut)]
+    public void Detect_ConcurrentCalls_AgreeWithASingleCall()
+    {
+        using var detector = new FaceDetector();
+        var photo = FacePhotos.Load(FacePhotos.Astronaut);
+        var expected = Assert.Single(detector.Detect(photo.View));
+
+        var results = new DetectedFace[8];
+        Parallel.For(0, results.Length, i => results[i] = Assert.Single(detector.Detect(photo.View)));
+
+        Assert.All(results, face =>
+        {
+            Assert.Equal(expected.Box, face.Box);
+            Assert.Equal(expected.Score, face.Score);
+            Assert.Equal(expected.Keypoints, face.Keypoints);
+        });
+    }
+
     internal static string Describe(DetectedFace face) =>
         $"score {face.Score:F3} box ({face.Box.X:F1}, {face.Box.Y:F1}, {face.Box.Width:F1} x {face.Box.Height:F1}) "
         + $"eyes R {face.RightEye} L {face.LeftEye} nose {face.Nose} mouth {face.Mouth}";
