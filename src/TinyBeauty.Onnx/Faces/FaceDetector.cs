@@ -16,9 +16,9 @@ namespace TinyBeauty.Onnx.Faces;
 /// <see cref="Dispose"/> must not run while another thread is still inside a call.
 /// </para>
 /// <para>
-/// The model was trained on faces that fill a fair part of the frame and are roughly upright (it tolerates
-/// tilts of several tens of degrees). Faces narrower than about 1/20 of the photo's longer side are usually
-/// missed, because the whole photo is shrunk to 256 pixels.
+/// The whole photo is shrunk to 256 pixels on its longer side (OpenCV-style bilinear, which does not average
+/// over the pixels it skips), so small faces are lost; the smallest face found reliably has not been measured.
+/// The model is not limited to upright faces: the astronaut photo turned by 90 degrees is still found.
 /// </para>
 /// </remarks>
 public sealed class FaceDetector : IDisposable
