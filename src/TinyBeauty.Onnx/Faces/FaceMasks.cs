@@ -33,6 +33,21 @@ public static class FaceMasks
         78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191,
     ];
 
+    private static readonly int[] s_leftEye =
+    [
+        263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466,
+    ];
+
+    private static readonly int[] s_rightEye =
+    [
+        33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246,
+    ];
+
+    // Each brow is the upper edge from the temple inwards, then the lower edge back out to the temple.
+    private static readonly int[] s_leftBrow = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276];
+
+    private static readonly int[] s_rightBrow = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
+
     /// <summary>Gets the landmark loop around the face, forehead to chin (MediaPipe's FACEMESH_FACE_OVAL).
     /// </summary>
     public static IReadOnlyList<int> FaceOvalIndices => s_faceOval;
@@ -43,6 +58,110 @@ public static class FaceMasks
     /// <summary>Gets the landmark loop along the inner edge of the lips, around the mouth opening (inner ring of
     /// FACEMESH_LIPS).</summary>
     public static IReadOnlyList<int> InnerLipIndices => s_innerLips;
+
+    /// <summary>Gets the landmark loop around the subject's left eye (MediaPipe's FACEMESH_LEFT_EYE; the eye on the
+    /// right of an unmirrored photo).</summary>
+    public static IReadOnlyList<int> LeftEyeIndices => s_leftEye;
+
+    /// <summary>Gets the landmark loop around the subject's right eye (MediaPipe's FACEMESH_RIGHT_EYE).</summary>
+    public static IReadOnlyList<int> RightEyeIndices => s_rightEye;
+
+    /// <summary>Gets the landmark loop around the subject's left eyebrow: the upper edge of MediaPipe's
+    /// FACEMESH_LEFT_EYEBROW from the temple inwards, then its lower edge back out.</summary>
+    public static IReadOnlyList<int> LeftBrowIndices => s_leftBrow;
+
+    /// <summary>Gets the landmark loop around the subject's right eyebrow: the upper edge of MediaPipe's
+    /// FACEMESH_RIGHT_EYEBROW from the temple inwards, then its lower edge back out.</summary>
+    public static IReadOnlyList<int> RightBrowIndices => s_rightBrow;
+
+    /// <summary>Draws one region with its default blur radius into a mask.</summary>
+    /// <param name="region">The region to draw.</param>
+    /// <param name="face">The mesh, in pixels of the photo the mask covers.</param>
+    /// <param name="mask">The mask, <paramref name="width"/> * <paramref name="height"/> bytes.</param>
+    /// <param name="width">The mask's width in pixels, at least 1.</param>
+    /// <param name="height">The mask's height in pixels, at least 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="face"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range, or
+    /// <paramref name="region"/> is not a defined value.</exception>
+    /// <exception cref="ArgumentException">The mask is not width * height bytes, or the mesh has fewer than 468
+    /// points.</exception>
+    public static void Draw(FaceRegion region, FaceLandmarks face, Span<byte> mask, int width, int height)
+    {
+        switch (region)
+        {
+            case FaceRegion.Face:
+                DrawFaceOval(face, mask, width, height);
+                break;
+            case FaceRegion.Lips:
+                DrawLips(face, mask, width, height);
+                break;
+            case FaceRegion.Eyes:
+                DrawEyes(face, mask, width, height);
+                break;
+            case FaceRegion.EyeRegion:
+                DrawEyeRegion(face, mask, width, height);
+                break;
+            case FaceRegion.Brows:
+                DrawBrows(face, mask, width, height);
+                break;
+            case FaceRegion.Skin:
+                DrawSkin(face, mask, width, height);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(region), region, "Unknown face region.");
+        }
+    }
+
+    /// <summary>Draws both eyes (the visible eyeball inside the lids) into a mask.</summary>
+    /// <inheritdoc cref="DrawFaceOval"/>
+    public static void DrawEyes(FaceLandmarks face, Span<byte> mask, int width, int height, int blurRadius = 1)
+    {
+        Validate(face, mask.Length, width, height, blurRadius);
+        Draw([Loop(face, s_leftEye)], mask, width, height, blurRadius);
+        Draw([Loop(face, s_rightEye)], mask, width, height, blurRadius);
+    }
+
+    /// <summary>Draws both eyebrows into a mask.</summary>
+    /// <inheritdoc cref="DrawFaceOval"/>
+    public static void DrawBrows(FaceLandmarks face, Span<byte> mask, int width, int height, int blurRadius = 1)
+    {
+        Validate(face, mask.Length, width, height, blurRadius);
+        Draw([Loop(face, s_leftBrow)], mask, width, height, blurRadius);
+        Draw([Loop(face, s_rightBrow)], mask, width, height, blurRadius);
+    }
+
+    /// <summary>Draws, on each side, the convex hull of the eye and its eyebrow (eye, brow and the lid and skin
+    /// between them, where eye shadow goes) into a mask.</summary>
+    /// <inheritdoc cref="DrawFaceOval"/>
+    public static void DrawEyeRegion(FaceLandmarks face, Span<byte> mask, int width, int height, int blurRadius = 2)
+    {
+        Validate(face, mask.Length, width, height, blurRadius);
+        Draw([ConvexHull([.. Loop(face, s_leftEye), .. Loop(face, s_leftBrow)])], mask, width, height, blurRadius);
+        Draw([ConvexHull([.. Loop(face, s_rightEye), .. Loop(face, s_rightBrow)])], mask, width, height,
+            blurRadius);
+    }
+
+    /// <summary>Draws the skin of the face into a mask: the face oval (blurred by
+    /// <paramref name="blurRadius"/>) times one minus the strongest of the eyes, eyebrows and lips masks (drawn
+    /// with their default blurs).</summary>
+    /// <remarks>Allocates two byte buffers the size of the mask.</remarks>
+    /// <inheritdoc cref="DrawFaceOval"/>
+    public static void DrawSkin(FaceLandmarks face, Span<byte> mask, int width, int height, int blurRadius = 2)
+    {
+        Validate(face, mask.Length, width, height, blurRadius);
+        var oval = new byte[mask.Length];
+        var features = new byte[mask.Length];
+        DrawFaceOval(face, oval, width, height, blurRadius);
+        DrawEyes(face, features, width, height);
+        DrawBrows(face, features, width, height);
+        DrawLips(face, features, width, height);
+
+        for (var i = 0; i < mask.Length; i++)
+        {
+            var value = (byte)(((oval[i] * (255 - features[i])) + 127) / 255);
+            mask[i] = Math.Max(mask[i], value);
+        }
+    }
 
     /// <summary>Draws the face oval (forehead, cheeks, chin; eyes and mouth included) into a mask.</summary>
     /// <param name="face">The mesh, in pixels of the photo the mask covers.</param>
@@ -231,6 +350,45 @@ public static class FaceMasks
         }
     }
 
+    /// <summary>The convex hull of the points, counter-clockwise in y-up terms (Andrew's monotone chain).
+    /// </summary>
+    private static Vector2[] ConvexHull(Vector2[] points)
+    {
+        var sorted = points.OrderBy(p => p.X).ThenBy(p => p.Y).ToArray();
+        if (sorted.Length < 3)
+        {
+            return sorted;
+        }
+
+        var hull = new Vector2[2 * sorted.Length];
+        var count = 0;
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            while (count >= 2 && Cross(hull[count - 2], hull[count - 1], sorted[i]) <= 0)
+            {
+                count--;
+            }
+
+            hull[count++] = sorted[i];
+        }
+
+        var lowerCount = count + 1;
+        for (var i = sorted.Length - 2; i >= 0; i--)
+        {
+            while (count >= lowerCount && Cross(hull[count - 2], hull[count - 1], sorted[i]) <= 0)
+            {
+                count--;
+            }
+
+            hull[count++] = sorted[i];
+        }
+
+        return hull[..(count - 1)];
+    }
+
+    private static float Cross(Vector2 o, Vector2 a, Vector2 b) =>
+        ((a.X - o.X) * (b.Y - o.Y)) - ((a.Y - o.Y) * (b.X - o.X));
+
     private static Vector2[] Loop(FaceLandmarks face, int[] indices)
     {
         var loop = new Vector2[indices.Length];
@@ -262,4 +420,26 @@ public static class FaceMasks
                 $"The mesh must have {FaceLandmarks.PointCount} points, but has {face.Points.Count}.", nameof(face));
         }
     }
+}
+
+/// <summary>A region of the face that <see cref="FaceMasks"/> can draw.</summary>
+public enum FaceRegion
+{
+    /// <summary>The face oval, forehead to chin, features included.</summary>
+    Face,
+
+    /// <summary>The lips, without the mouth opening.</summary>
+    Lips,
+
+    /// <summary>Both eyes, inside the lids.</summary>
+    Eyes,
+
+    /// <summary>Each eye with its eyebrow and the lid between them.</summary>
+    EyeRegion,
+
+    /// <summary>Both eyebrows.</summary>
+    Brows,
+
+    /// <summary>The face oval without the eyes, eyebrows and lips.</summary>
+    Skin,
 }
