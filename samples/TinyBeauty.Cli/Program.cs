@@ -7,6 +7,7 @@ var root = new RootCommand("TinyBeauty: tiny, fast facial makeup transfer.")
     ExportCommand.Create(),
     BenchCommand.Create(),
     TrainCommand.Create(),
+    MasksCommand.Create(),
 };
 
 return root.Parse(args).Invoke();
