@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TinyBeauty.Testing;
+
+namespace TinyBeauty.Cli.Tests;
+
+/// <summary>Runs <c>tinybeauty masks</c> as a separate process.</summary>
+public sealed class MasksCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("tinybeauty-masks-tests").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [ReferenceFact("data/faces/astronaut.png")]
+    public void Masks_Astronaut_WritesSixMasksAndAnOverlayAtThePhotosSize()
+    {
+        var photo = ReferenceData.Path("data/faces/astronaut.png");
+        var output = Path.Combine(_folder, "out", "masks");
+
+        var result = Run("masks", photo, "-o", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        string[] expected =
+        [
+            "face1-brows.png", "face1-eye-region.png", "face1-eyes.png", "face1-face.png", "face1-lips.png",
+            "face1-skin.png", "overlay.png",
+        ];
+        var written = Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, written);
+
+        var source = Image.Identify(photo);
+        foreach (var name in expected)
+        {
+            var info = Image.Identify(Path.Combine(output, name));
+            Assert.Equal((source.Width, source.Height), (info.Width, info.Height));
+            var bits = name == "overlay.png" ? 24 : 8;
+            Assert.Equal(bits, info.PixelType.BitsPerPixel);
+        }
+
+        using var lips = Image.Load<L8>(Path.Combine(output, "face1-lips.png"));
+        var strong = 0;
+        lips.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                strong += rows.GetRowSpan(y).ToArray().Count(pixel => pixel.PackedValue > 200);
+            }
+        });
+        Assert.True(strong > 50, $"only {strong} strong lip pixels");
+    }
+
+    [Fact]
+    public void Masks_BlankPhoto_PrintsOneLineAndWritesNothing()
+    {
+        var photo = Path.Combine(_folder, "blank.png");
+        using (var image = new Image<Rgb24>(128, 96, new Rgb24(200, 200, 200)))
+        {
+            image.Save(photo);
+        }
+
+        var output = Path.Combine(_folder, "out");
+
+        var result = Run("masks", photo, "-o", output);
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"error: no face found in '{photo}'", Assert.Single(lines).TrimEnd('\r'));
+        Assert.False(Directory.Exists(output));
+        Assert.Equal([photo], Directory.GetFileSystemEntries(_folder));
+    }
+
+    [Fact]
+    public void Masks_MissingPhoto_PrintsOneLine()
+    {
+        var result = Run("masks", Path.Combine(_folder, "none.png"), "-o", Path.Combine(_folder, "out"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("does not exist", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_folder));
+    }
+
+    private static ProcessResult Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tinybeauty.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, output.Result, error.Result);
+    }
+
+    private sealed record ProcessResult(int ExitCode, string Output, string Error);
+}
