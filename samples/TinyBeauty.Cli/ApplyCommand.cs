@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TinyBeauty.Onnx;
+using TinyBeauty.Onnx.Faces;
 
 namespace TinyBeauty.Cli;
 
@@ -40,9 +41,14 @@ internal static class ApplyCommand
             DefaultValueFactory = _ => MakeupImage.DefaultMaxPixels,
         };
 
+        var perFace = new Option<bool>("--per-face")
+        {
+            Description = "For photos that are not face crops: find the faces and make up a region around each.",
+        };
+
         var command = new Command("apply", "Make up a photo with a style model.")
         {
-            input, output, model, intensity, size, threads, maxPixels,
+            input, output, model, intensity, size, threads, maxPixels, perFace,
         };
         command.SetAction(result => CliRunner.Run(_ => Execute(
             result.GetRequiredValue(input),
@@ -54,7 +60,8 @@ internal static class ApplyCommand
                 InferenceSize = result.GetValue(size),
                 IntraOpThreads = result.GetValue(threads),
             },
-            result.GetValue(maxPixels))));
+            result.GetValue(maxPixels),
+            result.GetValue(perFace))));
         return command;
     }
 
@@ -64,7 +71,8 @@ internal static class ApplyCommand
         string modelPath,
         float intensity,
         MakeupSessionOptions options,
-        long maxPixels)
+        long maxPixels,
+        bool perFace)
     {
         MakeupImage.CheckWritableFormat(outputPath);
         if (!float.IsFinite(intensity) || intensity < 0f || intensity > 2f)
@@ -79,9 +87,25 @@ internal static class ApplyCommand
 
         using var session = MakeupSession.Load(ModelFiles.LoadAsOnnx(modelPath), options);
         using var image = MakeupImage.Load(inputPath, maxPixels);
-        session.Apply(image, intensity);
+        var faces = string.Empty;
+        if (perFace)
+        {
+            using var detector = new FaceDetector(options.IntraOpThreads);
+            var count = session.ApplyToFaces(image, detector, intensity);
+            if (count == 0)
+            {
+                throw new CliException($"no face found in '{inputPath}'");
+            }
+
+            faces = count == 1 ? ", 1 face" : $", {count} faces";
+        }
+        else
+        {
+            session.Apply(image, intensity);
+        }
+
         MakeupImage.Save(image, outputPath);
-        Console.WriteLine($"wrote {outputPath} ({image.Width}x{image.Height})");
+        Console.WriteLine($"wrote {outputPath} ({image.Width}x{image.Height}{faces})");
         return 0;
     }
 }

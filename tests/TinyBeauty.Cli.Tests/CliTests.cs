@@ -174,6 +174,33 @@ public sealed class CliTests : IDisposable
         Assert.True(File.Exists(output));
     }
 
+    [ReferenceFact("data/faces/astronaut.png")]
+    public void Apply_PerFace_ChangesTheFaceRegionAndLeavesTheCornersAlone()
+    {
+        var output = Path.Combine(_folder, "made-up.png");
+        var photo = ReferenceData.Path("data/faces/astronaut.png");
+
+        var result = Run("apply", photo, "-o", output, "--model", WriteModel(), "--size", "64", "--per-face");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("1 face", result.Output, StringComparison.Ordinal);
+        using var before = Image.Load<Rgb24>(photo);
+        using var after = Image.Load<Rgb24>(output);
+        Assert.Equal(before[5, 5], after[5, 5]);
+        Assert.Equal(before[506, 506], after[506, 506]);
+        Assert.NotEqual(before[224, 128], after[224, 128]);
+    }
+
+    [Fact]
+    public void Apply_PerFaceOnPhotoWithoutFace_PrintsOneLineAndWritesNothing()
+    {
+        var result = Run("apply", WritePhoto("noise.png", 64, 64), "-o", Path.Combine(_folder, "out.png"),
+            "--model", WriteModel(), "--size", "16", "--per-face");
+
+        AssertUserError(result, "no face found");
+        Assert.False(File.Exists(Path.Combine(_folder, "out.png")));
+    }
+
     private static void AssertUserError(ProcessResult result, string expected)
     {
         Assert.Equal(1, result.ExitCode);
