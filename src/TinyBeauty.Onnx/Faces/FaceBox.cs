@@ -57,7 +57,8 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
     /// </summary>
     /// <param name="photoWidth">The photo's width in pixels.</param>
     /// <param name="photoHeight">The photo's height in pixels.</param>
-    /// <param name="scale">The region's side over the box's larger side; default <see cref="DefaultMakeupScale"/>.</param>
+    /// <param name="scale">The region's side over the box's larger side (default <see cref="DefaultMakeupScale"/>).
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">A photo side is below 1, or the scale is not positive.</exception>
     public ResidualRegion ToMakeupRegion(int photoWidth, int photoHeight, float scale = DefaultMakeupScale)
     {
