@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -6,6 +5,7 @@ using TinyBeauty.Model;
 using TinyBeauty.Model.Checkpoints;
 using TinyBeauty.Model.Export;
 using TinyBeauty.Testing;
+using static TinyBeauty.Cli.Tests.CliProcess;
 
 namespace TinyBeauty.Cli.Tests;
 
@@ -294,28 +294,4 @@ public sealed class CliTests : IDisposable
         byte[] graph = [.. Field(1, node), .. Text(2, "g"), .. Field(11, Tensor("x")), .. Field(12, Tensor("y"))];
         return [.. Number(1, 8), .. Field(7, graph), .. Field(8, [.. Text(1, string.Empty), .. Number(2, 17)])];
     }
-
-    private static ProcessResult Run(params string[] arguments)
-    {
-        var program = Path.Combine(AppContext.BaseDirectory, "tinybeauty.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(program);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.Result, error.Result);
-    }
-
-    private sealed record ProcessResult(int ExitCode, string Output, string Error);
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using static TinyBeauty.Cli.Tests.CliProcess;
 
 namespace TinyBeauty.Cli.Tests;
 
@@ -103,27 +103,4 @@ public sealed class TrainCommandTests : IDisposable
 
         return root;
     }
-
-    private static ProcessResult Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tinybeauty.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.Result, error.Result);
-    }
-
-    private sealed record ProcessResult(int ExitCode, string Output, string Error);
 }
