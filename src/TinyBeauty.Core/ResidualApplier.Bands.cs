@@ -47,11 +47,11 @@ public static partial class ResidualApplier
     }
 
     /// <summary>
-    /// Runs <see cref="ApplyRows"/> over <paramref name="bands"/> horizontal bands: the first on this thread, the
-    /// others on thread-pool threads, which read the pinned buffers through pointers. Returns when all are done.
+    /// Runs <see cref="ApplyRows"/> over the photo: on this thread alone when one band is enough, otherwise over
+    /// horizontal bands, the first on this thread and the others on thread-pool threads, which read the pinned
+    /// buffers through pointers. Returns when all are done.
     /// </summary>
     private static unsafe void ApplyInBands(
-        int bands,
         ReadOnlyPlanarTensorView residual,
         ReadOnlyImageView source,
         ImageView destination,
@@ -62,6 +62,15 @@ public static partial class ResidualApplier
         ReadOnlySpan<float> columnWeights,
         Span<float> rows)
     {
+        var bands = CountBands(region);
+        if (bands == 1)
+        {
+            ApplyRows(
+                residual, source, destination, region, intensity, taps, weights, columnWeights, rows,
+                0, source.Height);
+            return;
+        }
+
         var rowsPerBand = (source.Height + bands - 1) / bands;
 
         fixed (float* residualData = residual.Data)

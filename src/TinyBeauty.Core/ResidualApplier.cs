@@ -114,24 +114,7 @@ public static partial class ResidualApplier
         {
             var columnWeights = weights.AsSpan(2 * region.Width, region.Feather == 0 ? 0 : length);
             PrepareColumns(residual.Width, region, bytesPerPixel, taps, weights, columnWeights);
-            var bands = CountBands(region);
-            if (bands > 1)
-            {
-                ApplyInBands(
-                    bands,
-                    residual,
-                    source,
-                    destination,
-                    region,
-                    intensity,
-                    taps.AsSpan(0, 2 * region.Width),
-                    weights.AsSpan(0, 2 * region.Width),
-                    columnWeights,
-                    rows.AsSpan(0, 2 * length));
-                return;
-            }
-
-            ApplyRows(
+            ApplyInBands(
                 residual,
                 source,
                 destination,
@@ -140,9 +123,7 @@ public static partial class ResidualApplier
                 taps.AsSpan(0, 2 * region.Width),
                 weights.AsSpan(0, 2 * region.Width),
                 columnWeights,
-                rows.AsSpan(0, 2 * length),
-                0,
-                source.Height);
+                rows.AsSpan(0, 2 * length));
         }
         finally
         {
