@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TinyBeauty.Core;
@@ -62,17 +61,22 @@ public sealed class MakeupBlend
         MakeupSession.CheckIntensity(intensity);
         var length = _styles[0].Session.ResidualLength;
         var size = InferenceSize;
+        var input = ArrayPool<float>.Shared.Rent(length);
         var blended = ArrayPool<float>.Shared.Rent(length);
         var single = ArrayPool<float>.Shared.Rent(length);
 
         try
         {
+            // Every style sees the same resized photo: prepare it once.
+            var inputView = new PlanarTensorView(input.AsSpan(0, length), 3, size, size);
+            ImageNormalization.ResizeToPlanarRgb(source, inputView);
+
             var sum = blended.AsSpan(0, length);
             sum.Clear();
             foreach (var (session, weight) in _styles)
             {
                 var residual = single.AsSpan(0, length);
-                session.PredictResidual(source, new PlanarTensorView(residual, 3, size, size));
+                session.Predict(inputView, new PlanarTensorView(residual, 3, size, size));
                 TensorPrimitives.MultiplyAdd(residual, weight, sum, sum);
             }
 
@@ -82,6 +86,7 @@ public sealed class MakeupBlend
         {
             ArrayPool<float>.Shared.Return(single);
             ArrayPool<float>.Shared.Return(blended);
+            ArrayPool<float>.Shared.Return(input);
         }
     }
 
@@ -93,14 +98,7 @@ public sealed class MakeupBlend
     public void Apply(Image<Rgb24> image, float intensity = 1f)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
-        {
-            throw new NotSupportedException(
-                "The image's pixels are split over several buffers; load it with MakeupImage.Load or configure "
-                + "ImageSharp with PreferContiguousImageBuffers.");
-        }
-
-        var view = new ImageView(MemoryMarshal.AsBytes(memory.Span), image.Width, image.Height, PixelLayout.Rgb24);
+        var view = MakeupSession.ContiguousView(image);
         Apply(view, view, intensity);
     }
 }

@@ -29,14 +29,7 @@ public sealed partial class MakeupSession
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(detector);
         CheckIntensity(intensity);
-        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
-        {
-            throw new NotSupportedException(
-                "The image's pixels are split over several buffers; load it with MakeupImage.Load or configure "
-                + "ImageSharp with PreferContiguousImageBuffers.");
-        }
-
-        var view = new ImageView(MemoryMarshal.AsBytes(memory.Span), image.Width, image.Height, PixelLayout.Rgb24);
+        var view = ContiguousView(image);
         var faces = detector.Detect(view, minScore);
         foreach (var face in faces)
         {
@@ -44,5 +37,19 @@ public sealed partial class MakeupSession
         }
 
         return faces.Count;
+    }
+
+    /// <summary>Returns a view over an image's pixels, which must lie in one contiguous buffer.</summary>
+    /// <exception cref="NotSupportedException">The pixels are split over several buffers.</exception>
+    internal static ImageView ContiguousView(Image<Rgb24> image)
+    {
+        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            throw new NotSupportedException(
+                "The image's pixels are split over several buffers; load it with MakeupImage.Load or configure "
+                + "ImageSharp with PreferContiguousImageBuffers.");
+        }
+
+        return new ImageView(MemoryMarshal.AsBytes(memory.Span), image.Width, image.Height, PixelLayout.Rgb24);
     }
 }
