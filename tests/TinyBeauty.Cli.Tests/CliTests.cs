@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using TinyBeauty.Model;
 using TinyBeauty.Model.Checkpoints;
 using TinyBeauty.Model.Export;
+using TinyBeauty.Onnx.Tests;
 using TinyBeauty.Testing;
 using static TinyBeauty.Cli.Tests.CliProcess;
 
@@ -123,7 +124,7 @@ public sealed class CliTests : IDisposable
         {
             case "four-channels":
                 model = Path.Combine(_folder, "model.onnx");
-                File.WriteAllBytes(model, FourChannelModel());
+                File.WriteAllBytes(model, TestModels.Identity(channels: 4));
                 break;
             case "not-onnx":
                 model = Path.Combine(_folder, "model.onnx");
@@ -256,42 +257,5 @@ public sealed class CliTests : IDisposable
         }
 
         return weights;
-    }
-
-    /// <summary>An identity model over 4-channel tensors, written as raw protobuf.</summary>
-    private static byte[] FourChannelModel()
-    {
-        static byte[] Varint(ulong value)
-        {
-            var bytes = new List<byte>();
-            for (; value >= 0x80; value >>= 7)
-            {
-                bytes.Add((byte)(value | 0x80));
-            }
-
-            bytes.Add((byte)value);
-            return bytes.ToArray();
-        }
-
-        static byte[] Field(int number, byte[] payload) =>
-            [.. Varint((ulong)((number << 3) | 2)), .. Varint((ulong)payload.Length), .. payload];
-
-        static byte[] Text(int number, string text) => Field(number, System.Text.Encoding.UTF8.GetBytes(text));
-
-        static byte[] Number(int number, long value) => [.. Varint((ulong)(number << 3)), .. Varint((ulong)value)];
-
-        static byte[] Tensor(string name)
-        {
-            byte[] shape =
-            [
-                .. Field(1, Text(2, "n")), .. Field(1, Number(1, 4)),
-                .. Field(1, Text(2, "h")), .. Field(1, Text(2, "w")),
-            ];
-            return [.. Text(1, name), .. Field(2, Field(1, [.. Number(1, 1), .. Field(2, shape)]))];
-        }
-
-        byte[] node = [.. Text(1, "x"), .. Text(2, "y"), .. Text(4, "Identity")];
-        byte[] graph = [.. Field(1, node), .. Text(2, "g"), .. Field(11, Tensor("x")), .. Field(12, Tensor("y"))];
-        return [.. Number(1, 8), .. Field(7, graph), .. Field(8, [.. Text(1, string.Empty), .. Number(2, 17)])];
     }
 }
