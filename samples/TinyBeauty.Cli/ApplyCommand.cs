@@ -1,10 +1,13 @@
 using System.CommandLine;
 using TinyBeauty.Onnx;
 using TinyBeauty.Onnx.Faces;
+using TinyBeauty.Onnx.Styles;
 
 namespace TinyBeauty.Cli;
 
-/// <summary><c>apply &lt;input&gt; -o &lt;output&gt; --model &lt;file&gt;</c>: makes up one photo.</summary>
+/// <summary>
+/// <c>apply &lt;input&gt; -o &lt;output&gt; [--style &lt;name&gt; | --model &lt;file&gt;]</c>: makes up one photo.
+/// </summary>
 internal static class ApplyCommand
 {
     public static Command Create()
@@ -17,8 +20,12 @@ internal static class ApplyCommand
         };
         var model = new Option<string>("--model", "-m")
         {
-            Description = "The style model: .onnx, or a .pt/.pth or .safetensors checkpoint (converted in memory).",
-            Required = true,
+            Description = "A style model file: .onnx, or a .pt/.pth or .safetensors checkpoint (converted in memory).",
+        };
+        var style = new Option<string>("--style", "-s")
+        {
+            Description = $"An embedded style (see 'styles'); used when no --model is given. "
+                + $"Default: {DefaultStyles.DefaultName}.",
         };
         var intensity = new Option<float>("--intensity")
         {
@@ -46,14 +53,15 @@ internal static class ApplyCommand
             Description = "For photos that are not face crops: find the faces and make up a region around each.",
         };
 
-        var command = new Command("apply", "Make up a photo with a style model.")
+        var command = new Command("apply", "Make up a photo with an embedded style or a style model.")
         {
-            input, output, model, intensity, size, threads, maxPixels, perFace,
+            input, output, model, style, intensity, size, threads, maxPixels, perFace,
         };
         command.SetAction(result => CliRunner.Run(_ => Execute(
             result.GetRequiredValue(input),
             result.GetRequiredValue(output),
-            result.GetRequiredValue(model),
+            result.GetValue(model),
+            result.GetValue(style),
             result.GetValue(intensity),
             new MakeupSessionOptions
             {
@@ -68,7 +76,8 @@ internal static class ApplyCommand
     private static int Execute(
         string inputPath,
         string outputPath,
-        string modelPath,
+        string? modelPath,
+        string? styleName,
         float intensity,
         MakeupSessionOptions options,
         long maxPixels,
@@ -85,7 +94,15 @@ internal static class ApplyCommand
             throw new CliException($"input image '{inputPath}' does not exist");
         }
 
-        using var session = MakeupSession.Load(ModelFiles.LoadAsOnnx(modelPath), options);
+        if (modelPath is not null && styleName is not null)
+        {
+            throw new CliException("give either --model or --style, not both");
+        }
+
+        var model = modelPath is null
+            ? DefaultStyles.ReadModel(styleName ?? DefaultStyles.DefaultName)
+            : ModelFiles.LoadAsOnnx(modelPath);
+        using var session = MakeupSession.Load(model, options);
         using var image = MakeupImage.Load(inputPath, maxPixels);
         var faces = string.Empty;
         if (perFace)

@@ -8,6 +8,8 @@ var root = new RootCommand("TinyBeauty: tiny, fast facial makeup transfer.")
     BenchCommand.Create(),
     TrainCommand.Create(),
     MasksCommand.Create(),
+    AmplifyCommand.Create(),
+    StylesCommand.Create(),
 };
 
 return root.Parse(args).Invoke();

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Retrains the default styles: renders before/after pairs from the training faces with each style file, trains
+# the network on them, and copies each exported model next to its style file (styles/<name>.onnx), from where
+# the TinyBeauty.Onnx package embeds it.
+#
+#   bash styles/train.sh [style ...]      (default: every styles/*.json)
+#
+# Work folders go to $WORK (default: artifacts/styles). On a 2-core CPU each style takes about 15 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work="${WORK:-artifacts/styles}"
+pairs_per_style="${PAIRS:-136}"
+epochs="${EPOCHS:-50}"
+cli=(dotnet run --project samples/TinyBeauty.Cli -c Release --)
+
+dotnet build samples/TinyBeauty.Cli -c Release >/dev/null
+
+styles=("$@")
+if [ ${#styles[@]} -eq 0 ]; then
+  for file in styles/*.json; do styles+=("$(basename "$file" .json)"); done
+fi
+
+for style in "${styles[@]}"; do
+  echo "== $style"
+  "${cli[@]}" amplify render --style "styles/$style.json" --faces data/faces/train -o "$work/$style/pairs" \
+    --count "$pairs_per_style" --size 256 --crop-scale 1.6 --crop-jitter 0.15 --seed 1
+  "${cli[@]}" train --pairs "$work/$style/pairs" -o "$work/$style/run" \
+    --epochs "$epochs" --batch 8 --crop 128 --lr 1e-3 --seed 1
+  cp "$work/$style/run/model.onnx" "styles/$style.onnx"
+done
