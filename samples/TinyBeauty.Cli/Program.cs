@@ -10,6 +10,7 @@ var root = new RootCommand("TinyBeauty: tiny, fast facial makeup transfer.")
     MasksCommand.Create(),
     AmplifyCommand.Create(),
     StylesCommand.Create(),
+    EvaluateCommand.Create(),
 };
 
 return root.Parse(args).Invoke();

@@ -89,18 +89,24 @@ public sealed class MakeupLoss : IDisposable
     /// Float [N, 1, H, W] in [0, 1] marking the eye regions; required when the eyeliner weight is positive,
     /// ignored otherwise.
     /// </param>
+    /// <param name="before">
+    /// The photo before makeup, float [N, 3, H, W] in [-1, 1]; required when
+    /// <see cref="MakeupLossOptions.ChangeEmphasis"/> is positive, ignored otherwise.
+    /// </param>
     /// <returns>
     /// <c>Total</c>, a scalar tensor to call <c>backward()</c> on (the caller owns it), and <c>Breakdown</c>,
     /// the values as floats. Reading the floats waits for the device.
     /// </returns>
     /// <exception cref="ArgumentException">
-    /// A tensor is misshaped, or the eyeliner weight is positive and <paramref name="eyeMask"/> is null.
+    /// A tensor is misshaped, the eyeliner weight is positive and <paramref name="eyeMask"/> is null, or the change
+    /// emphasis is positive and <paramref name="before"/> is null.
     /// </exception>
     /// <exception cref="ObjectDisposedException">This object was disposed.</exception>
     public (Tensor Total, MakeupLossBreakdown Breakdown) Compute(
         Tensor output,
         Tensor target,
-        Tensor? eyeMask = null)
+        Tensor? eyeMask = null,
+        Tensor? before = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ImageTensors.CheckPair(output, target);
@@ -111,13 +117,27 @@ public sealed class MakeupLoss : IDisposable
                 nameof(eyeMask));
         }
 
+        if (Options.ChangeEmphasis > 0)
+        {
+            if (before is null)
+            {
+                throw new ArgumentException(
+                    $"ChangeEmphasis is {Options.ChangeEmphasis}, so the before image [N, 3, H, W] is required.",
+                    nameof(before));
+            }
+
+            ImageTensors.CheckPair(before, target);
+        }
+
         using var scope = NewDisposeScope();
         var terms = new List<(double Weight, Tensor Value)>();
         float reconstruction = 0, eyeliner = 0, perceptual = 0, adversarial = 0;
 
         if (Options.ReconstructionWeight > 0)
         {
-            var value = ReconstructionLoss.Compute(output, target);
+            var value = Options.ChangeEmphasis > 0
+                ? ReconstructionLoss.Compute(output, target, ChangeWeights(before!, target))
+                : ReconstructionLoss.Compute(output, target);
             terms.Add((Options.ReconstructionWeight, value));
             reconstruction = value.ToSingle();
         }
@@ -152,6 +172,14 @@ public sealed class MakeupLoss : IDisposable
 
         var breakdown = new MakeupLossBreakdown(reconstruction, eyeliner, perceptual, adversarial, total.ToSingle());
         return (total.MoveToOuterDisposeScope(), breakdown);
+    }
+
+    /// <summary>Per-pixel L1 weights <c>1 + emphasis * min(1, 8 * mean |after - before|)</c>, [N, 1, H, W].</summary>
+    private Tensor ChangeWeights(Tensor before, Tensor target)
+    {
+        using var noGrad = no_grad();
+        var change = (target - before).abs().mean([1], keepdim: true).mul(8).clamp_max(1);
+        return change.mul(Options.ChangeEmphasis).add(1);
     }
 
     /// <summary>Frees the perceptual network if this object loaded it.</summary>

@@ -9,6 +9,19 @@ public sealed record MakeupLossOptions
     public double ReconstructionWeight { get; init; } = 1.0;
 
     /// <summary>
+    /// Gets how much more the reconstruction term counts where the makeup changes the photo: a pixel's L1 weight is
+    /// <c>1 + ChangeEmphasis * c</c>, with <c>c = min(1, 8 * mean over channels of |after - before|)</c> (a
+    /// change of about 1/8 of the value range or more counts fully). Default 0: plain L1, as in the paper.
+    /// </summary>
+    /// <remarks>
+    /// Makeup usually covers a few percent of a face crop, so with plain L1 the untouched pixels dominate the early
+    /// gradient and a small network takes many steps to start drawing colour. An emphasis of 10 to 20 makes short
+    /// training runs (a few hundred steps) learn the made-up regions; it needs the before image in
+    /// <see cref="MakeupLoss.Compute"/>.
+    /// </remarks>
+    public double ChangeEmphasis { get; init; }
+
+    /// <summary>
     /// Gets the weight of <see cref="EyelinerLoss"/>. Default 0.5; when positive, every call needs an eye mask.
     /// </summary>
     public double EyelinerWeight { get; init; } = 0.5;
@@ -40,6 +53,7 @@ public sealed record MakeupLossOptions
         Check(EyelinerWeight, nameof(EyelinerWeight));
         Check(PerceptualWeight, nameof(PerceptualWeight));
         Check(AdversarialWeight, nameof(AdversarialWeight));
+        Check(ChangeEmphasis, nameof(ChangeEmphasis));
         if (ReconstructionWeight + EyelinerWeight + PerceptualWeight + AdversarialWeight == 0)
         {
             throw new ArgumentOutOfRangeException(

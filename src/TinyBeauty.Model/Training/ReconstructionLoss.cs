@@ -25,4 +25,32 @@ public static class ReconstructionLoss
         var loss = nn.functional.l1_loss(output, target);
         return loss.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Computes the weighted mean absolute difference <c>sum(w * |output - target|) / (3 * sum(w))</c>, where each
+    /// pixel's weight applies to its three channels.
+    /// </summary>
+    /// <param name="output">The network's styled image, float [N, 3, H, W] in [-1, 1].</param>
+    /// <param name="target">The wanted image, float [N, 3, H, W] in [-1, 1], on the same device.</param>
+    /// <param name="pixelWeights">Non-negative weights [N, 1, H, W], not all zero.</param>
+    /// <returns>A scalar tensor carrying the gradient to <paramref name="output"/>; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">A tensor is misshaped.</exception>
+    public static Tensor Compute(Tensor output, Tensor target, Tensor pixelWeights)
+    {
+        ImageTensors.CheckPair(output, target);
+        ArgumentNullException.ThrowIfNull(pixelWeights);
+        var shape = output.shape;
+        if (!pixelWeights.shape.SequenceEqual(new[] { shape[0], 1, shape[2], shape[3] }))
+        {
+            throw new ArgumentException(
+                $"The pixel weights must be [{shape[0]}, 1, {shape[2]}, {shape[3]}], "
+                + $"not [{string.Join(", ", pixelWeights.shape)}].",
+                nameof(pixelWeights));
+        }
+
+        using var scope = NewDisposeScope();
+        var weighted = (output - target).abs().mul(pixelWeights).sum();
+        var loss = weighted / (pixelWeights.sum() * 3);
+        return loss.MoveToOuterDisposeScope();
+    }
 }

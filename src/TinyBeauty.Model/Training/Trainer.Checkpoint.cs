@@ -223,6 +223,10 @@ public sealed partial class Trainer
 
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         AtomicFile.Write(Path.Combine(folder, LossesFileName), stream => stream.Write(bytes));
+        if (rows.Count > 0)
+        {
+            LossCurvePlot.Write(Path.Combine(folder, LossesFileName), Path.Combine(folder, LossCurvePlot.FileName));
+        }
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

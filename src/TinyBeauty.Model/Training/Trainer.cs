@@ -20,7 +20,8 @@ namespace TinyBeauty.Model.Training;
 /// <see cref="Checkpoints.SafeTensors.Load(string)"/> and <see cref="TinyBeautyNet.LoadWeights"/>),
 /// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter; its metadata holds
 /// the step count, the completed epochs, Adam's step and the settings that must not change on resume),
-/// <c>losses.csv</c> (one row per step) and, at the end, <c>model.onnx</c>. Every file is written to a temporary
+/// <c>losses.csv</c> (one row per step) with its plot <c>losses.png</c> (see <see cref="LossCurvePlot"/>) and, at
+/// the end, <c>model.onnx</c>. Every file is written to a temporary
 /// file in the folder and then renamed over the old one, so an interrupted write never damages the previous
 /// checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
 /// renames, resuming fails with a message saying so rather than continuing from mismatched files.
@@ -32,8 +33,7 @@ namespace TinyBeauty.Model.Training;
 /// weights.
 /// </para>
 /// <para>
-/// Not done yet: adversarial training (no discriminator step), GPU devices, mixed precision, and plots of the loss
-/// curves (losses.csv holds the data).
+/// Not done yet: adversarial training (no discriminator step), GPU devices and mixed precision.
 /// </para>
 /// </remarks>
 public sealed partial class Trainer
@@ -252,7 +252,7 @@ public sealed partial class Trainer
         var (before, after, mask) = ToTensors(batch, count, side, side);
         optimizer.zero_grad();
         var styled = (before + network.forward(before)).clamp(-1, 1);
-        var (total, breakdown) = loss.Compute(styled, after, mask);
+        var (total, breakdown) = loss.Compute(styled, after, mask, before);
         total.backward();
         optimizer.step();
         return breakdown;
@@ -291,7 +291,7 @@ public sealed partial class Trainer
                 TrainerSampler.Crop(pair, side, Options, null, batch.Item1, batch.Item2, batch.Item3);
                 var (before, after, mask) = ToTensors(batch, 1, side, side);
                 var styled = (before + network.forward(before)).clamp(-1, 1);
-                lossSum += loss.Compute(styled, after, mask).Breakdown.Total;
+                lossSum += loss.Compute(styled, after, mask, before).Breakdown.Total;
                 psnrSum += TrainerMetrics.PeakSignalToNoiseRatio(styled, after);
                 ssimSum += TrainerMetrics.StructuralSimilarity(styled, after);
             }

@@ -23,6 +23,50 @@ public sealed class ReconstructionLossTests
     }
 
     [Fact]
+    public void Compute_PixelWeights_WeighEachPixelsChannels()
+    {
+        using var output = zeros(1, 3, 1, 2);
+        using var target = tensor(new[] { 1f, 0f, 1f, 0f, 1f, 0f }, [1, 3, 1, 2]);
+        using var weights = tensor(new[] { 3f, 1f }, [1, 1, 1, 2]);
+
+        using var loss = ReconstructionLoss.Compute(output, target, weights);
+
+        // The first pixel differs by 1 in each channel with weight 3; the second does not differ.
+        Assert.Equal(3.0 * 3 / (3 * 4), loss.ToDouble(), 1e-6);
+    }
+
+    [Fact]
+    public void MakeupLoss_ChangeEmphasis_CountsChangedPixelsMore()
+    {
+        using var before = zeros(1, 3, 1, 2);
+        using var target = tensor(new[] { 1f, 0f, 1f, 0f, 1f, 0f }, [1, 3, 1, 2]);
+        using var output = full(1, 3, 1, 2, 0.5f);
+        var options = new MakeupLossOptions { EyelinerWeight = 0, ChangeEmphasis = 9 };
+        using var loss = new MakeupLoss(options);
+
+        var (total, breakdown) = loss.Compute(output, target, before: before);
+        using (total)
+        {
+            // Pixel 1 changed fully (weight 1 + 9), pixel 2 did not (weight 1); both are 0.5 off in every channel.
+            Assert.Equal(0.5, breakdown.Reconstruction, 1e-6);
+        }
+
+        var plain = new MakeupLoss(new MakeupLossOptions { EyelinerWeight = 0 });
+        using var skewed = full(1, 3, 1, 2, 0f);
+        using (no_grad())
+        {
+            skewed[0, .., 0, 1] = tensor(0.5f);
+        }
+
+        // Output right where the makeup changed nothing, 1 off where it did: the emphasis raises the loss.
+        var plainLoss = plain.Compute(skewed, target).Breakdown.Reconstruction;
+        var emphasised = loss.Compute(skewed, target, before: before).Breakdown.Reconstruction;
+        Assert.True(emphasised > plainLoss, $"{emphasised} <= {plainLoss}");
+        Assert.Throws<ArgumentException>(() => loss.Compute(output, target));
+        plain.Dispose();
+    }
+
+    [Fact]
     public void Compute_DifferentShapes_ThrowsNamingBothShapes()
     {
         using var output = zeros(1, 3, 8, 8);

@@ -153,6 +153,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("1", SafeTensors.ReadMetadata(Path.Combine(_folder, Trainer.StateFileName))["step"]);
         TinyBeautyNetOptions.FromWeights(SafeTensors.Load(Path.Combine(_folder, Trainer.CheckpointFileName)));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_folder, Trainer.LossesFileName)).Length);
+        Assert.True(File.Exists(Path.Combine(_folder, LossCurvePlot.FileName)));
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp"));
     }
 
