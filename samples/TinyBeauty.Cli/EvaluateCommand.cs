@@ -27,7 +27,10 @@ internal static class EvaluateCommand
             Description = "A pair folder (before/, after/, masks/ with lips, eye-region and cheeks masks).",
             Required = true,
         };
-        var model = new Option<string>("--model", "-m") { Description = "A style model file (.onnx, .pt, .safetensors)." };
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "A style model file (.onnx, .pt, .safetensors).",
+        };
         var style = new Option<string>("--style", "-s")
         {
             Description = $"An embedded style; used when no --model is given. Default: {DefaultStyles.DefaultName}.",
@@ -79,7 +82,7 @@ internal static class EvaluateCommand
         using var session = MakeupSession.Load(modelBytes);
         var folder = PairFolder.Open(pairsFolder);
 
-        var scores = new Dictionary<string, List<(double ModelPsnr, double NonePsnr, double ModelSsim, double NoneSsim)>>();
+        var scores = new Dictionary<string, List<(double, double, double, double)>>();
         var rows = new List<Image<Rgb24>>();
         try
         {

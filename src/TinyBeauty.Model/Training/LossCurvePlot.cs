@@ -29,7 +29,9 @@ public static class LossCurvePlot
     ];
 
     /// <summary>Plots a losses file written by <see cref="Trainer"/>.</summary>
-    /// <param name="csvPath">The <c>losses.csv</c> file: a header row naming the columns, then one row per step.</param>
+    /// <param name="csvPath">
+    /// The <c>losses.csv</c> file: a header row naming the columns, then one row per step.
+    /// </param>
     /// <param name="pngPath">The PNG to write.</param>
     /// <param name="width">The picture's width in pixels, 200 to 4000.</param>
     /// <param name="height">The picture's height in pixels, 100 to 4000.</param>
