@@ -37,7 +37,7 @@ namespace TinyBeauty.Amplify.Diffusion.Sampling;
 public sealed class DiffusionSampler
 {
     /// <summary>Creates a sampler.</summary>
-    /// <param name="options">The run settings; null means the defaults of <see cref="DiffusionSamplerOptions"/>.</param>
+    /// <param name="options">The run settings; null means the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
     public DiffusionSampler(DiffusionSamplerOptions? options = null)
     {

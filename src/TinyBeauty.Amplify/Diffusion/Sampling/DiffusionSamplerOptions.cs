@@ -3,7 +3,7 @@ namespace TinyBeauty.Amplify.Diffusion.Sampling;
 /// <summary>Settings of a <see cref="DiffusionSampler"/> run.</summary>
 public sealed record DiffusionSamplerOptions
 {
-    /// <summary>Gets the scheduler; default <see cref="SchedulerKind.EulerAncestral"/>, as TinyBeauty samples.</summary>
+    /// <summary>Gets the scheduler kind; default <see cref="SchedulerKind.EulerAncestral"/>.</summary>
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.EulerAncestral;
 
     /// <summary>Gets the training noise schedule; default <see cref="NoiseSchedule.StableDiffusion15"/>.</summary>

@@ -77,6 +77,8 @@ public sealed class DiffusionSchedulerTests
     [InlineData(double.NaN)]
     public void FirstStepForStrength_OutOfRange_Throws(double strength)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DdimScheduler(s_schedule, 10).FirstStepForStrength(strength));
+        var scheduler = new DdimScheduler(s_schedule, 10);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.FirstStepForStrength(strength));
     }
 }
