@@ -81,7 +81,8 @@ public sealed class LoraAdapter
         options ??= new LoraInjectionOptions();
         options.Validate();
 
-        var modules = root.named_modules().ToDictionary(entry => entry.name, entry => entry.module, StringComparer.Ordinal);
+        var modules = root.named_modules()
+            .ToDictionary(entry => entry.name, entry => entry.module, StringComparer.Ordinal);
         var targets = modules
             .Where(entry => options.Targets.Any(target => IsTarget(entry.Key, target)))
             .OrderBy(entry => entry.Key, StringComparer.Ordinal)

@@ -134,7 +134,13 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
         private readonly Linear up;
 #pragma warning restore IDE1006
 
-        public LoraPair(long inFeatures, long outFeatures, int rank, Generator? generator, ScalarType type, Device device)
+        public LoraPair(
+            long inFeatures,
+            long outFeatures,
+            int rank,
+            Generator? generator,
+            ScalarType type,
+            Device device)
             : base(nameof(LoraPair))
         {
             down = nn.Linear(inFeatures, rank, hasBias: false, device: device, dtype: type);
