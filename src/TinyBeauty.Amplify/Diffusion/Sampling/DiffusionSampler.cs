@@ -29,9 +29,9 @@ namespace TinyBeauty.Amplify.Diffusion.Sampling;
 /// <item>The callback, if any, sees the latents; then cancellation is checked.</item>
 /// </list>
 /// <para>
-/// Every step runs in its own dispose scope, so the predictor's outputs and all temporaries are freed at once. The
-/// sampler holds no tensors between runs and can be reused; it is not thread-safe only in that the predictor
-/// delegates may not be.
+/// The loop runs without gradient tracking, and every step runs in its own dispose scope, so the predictor's outputs
+/// and all temporaries are freed at once. The sampler holds no tensors between runs and can be reused; concurrent runs
+/// are as safe as the predictor delegates they call.
 /// </para>
 /// </remarks>
 public sealed class DiffusionSampler
