@@ -75,6 +75,8 @@ public sealed class LoraAdapter
     /// or its parent holds it in a field whose type cannot take a <see cref="LoraLinear"/>; the message names the
     /// path.
     /// </exception>
+    /// <remarks>Every target is checked before the tree is changed: when this method throws, the tree is unchanged.
+    /// </remarks>
     public static LoraAdapter Inject(nn.Module root, LoraInjectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -93,6 +95,9 @@ public sealed class LoraAdapter
                 $"No module path ends with any of: {string.Join(", ", options.Targets)}.");
         }
 
+        // Check every target and find where its parent holds it before changing anything, so that a failure leaves
+        // the tree as it was.
+        var plans = new List<(string Path, Linear Module, Action<LoraLinear> Install)>();
         foreach (var (path, module) in targets)
         {
             if (module is LoraLinear)
@@ -100,11 +105,22 @@ public sealed class LoraAdapter
                 throw new InvalidOperationException($"Module '{path}' already has a LoRA layer.");
             }
 
-            if (module is not Linear)
+            if (module is not Linear linear)
             {
                 throw new InvalidOperationException(
                     $"Module '{path}' is a {module.GetType().Name}, not a Linear, so it cannot take a LoRA layer.");
             }
+
+            var widths = linear.weight!.shape;
+            if (options.Rank > Math.Min(widths[0], widths[1]))
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(options),
+                    options.Rank,
+                    $"Rank {options.Rank} exceeds the width of module '{path}' ({widths[1]} in, {widths[0]} out).");
+            }
+
+            plans.Add((path, linear, PlanReplacement(root, modules, path, module)));
         }
 
         foreach (var parameter in root.parameters())
@@ -114,10 +130,10 @@ public sealed class LoraAdapter
 
         using var generator = options.Seed is { } seed ? SeededNoise.CreateGenerator(seed) : null;
         var layers = new SortedDictionary<string, LoraLinear>(StringComparer.Ordinal);
-        foreach (var (path, module) in targets)
+        foreach (var (path, linear, install) in plans)
         {
-            var layer = new LoraLinear((Linear)module, options.Rank, generator);
-            Replace(root, modules, path, module, layer);
+            var layer = new LoraLinear(linear, options.Rank, generator);
+            install(layer);
             layers.Add(path, layer);
         }
 
@@ -255,35 +271,42 @@ public sealed class LoraAdapter
         return new NamedTensor(name, Shape(values), values.data<float>().ToArray());
     }
 
-    private static void Replace(
+    private static Action<LoraLinear> PlanReplacement(
         nn.Module root,
         Dictionary<string, nn.Module> modules,
         string path,
-        nn.Module original,
-        LoraLinear replacement)
+        nn.Module original)
     {
         var dot = path.LastIndexOf('.');
         var parent = dot < 0 ? root : modules[path[..dot]];
         var name = path[(dot + 1)..];
-
-        if (!ReplaceReference(parent, original, replacement, path))
+        var setters = FindHolders(parent, original, path);
+        if (setters.Count == 0)
         {
             throw new InvalidOperationException(
                 $"The parent of module '{path}' ({parent.GetType().Name}) holds it in no field or list, so its "
                 + "forward pass could not be redirected to the LoRA layer.");
         }
 
-        parent.register_module(name, null!);
-        parent.register_module(name, replacement);
+        return replacement =>
+        {
+            foreach (var set in setters)
+            {
+                set(replacement);
+            }
+
+            parent.register_module(name, null!);
+            parent.register_module(name, replacement);
+        };
     }
 
-    private static bool ReplaceReference(nn.Module parent, nn.Module original, LoraLinear replacement, string path)
+    private static List<Action<LoraLinear>> FindHolders(nn.Module parent, nn.Module original, string path)
     {
-        var replaced = false;
+        const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic
+            | BindingFlags.DeclaredOnly;
+        var setters = new List<Action<LoraLinear>>();
         for (var type = parent.GetType(); type is not null && type != typeof(object); type = type.BaseType)
         {
-            const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic
-                | BindingFlags.DeclaredOnly;
             foreach (var field in type.GetFields(Flags))
             {
                 var value = field.GetValue(parent);
@@ -296,22 +319,20 @@ public sealed class LoraAdapter
                             + "cannot hold a LoRA layer; declare the field as Module<Tensor, Tensor>.");
                     }
 
-                    field.SetValue(parent, replacement);
-                    replaced = true;
+                    setters.Add(replacement => field.SetValue(parent, replacement));
                 }
                 else if (value is IList list && value is not Tensor && !list.IsReadOnly)
                 {
-                    replaced |= ReplaceInList(list, original, replacement, path);
+                    AddListHolders(list, original, path, setters);
                 }
             }
         }
 
-        return replaced;
+        return setters;
     }
 
-    private static bool ReplaceInList(IList list, nn.Module original, LoraLinear replacement, string path)
+    private static void AddListHolders(IList list, nn.Module original, string path, List<Action<LoraLinear>> setters)
     {
-        var replaced = false;
         for (var index = 0; index < list.Count; index++)
         {
             if (!ReferenceEquals(list[index], original))
@@ -319,19 +340,17 @@ public sealed class LoraAdapter
                 continue;
             }
 
-            try
-            {
-                list[index] = replacement;
-            }
-            catch (ArgumentException exception)
+            var elementType = list.GetType().GetInterfaces()
+                .FirstOrDefault(type => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IList<>))
+                ?.GetGenericArguments()[0];
+            if (elementType is not null && !elementType.IsAssignableFrom(typeof(LoraLinear)))
             {
                 throw new InvalidOperationException(
-                    $"Module '{path}' is held in a list whose element type cannot hold a LoRA layer.", exception);
+                    $"Module '{path}' is held in a list of {elementType.Name}, which cannot hold a LoRA layer.");
             }
 
-            replaced = true;
+            var position = index;
+            setters.Add(replacement => list[position] = replacement);
         }
-
-        return replaced;
     }
 }

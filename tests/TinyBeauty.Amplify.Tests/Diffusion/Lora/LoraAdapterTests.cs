@@ -77,7 +77,7 @@ public sealed class LoraAdapterTests : IDisposable
     }
 
     [Fact]
-    public void Inject_FieldDeclaredAsLinear_ThrowsNamingThePathAndField()
+    public void Inject_FieldDeclaredAsLinear_ThrowsNamingThePathAndLeavesTheTreeUnchanged()
     {
         using var module = new LinearFieldAttention();
 
@@ -85,6 +85,20 @@ public sealed class LoraAdapterTests : IDisposable
 
         Assert.Contains("'to_q'", exception.Message, StringComparison.Ordinal);
         Assert.Contains("Module<Tensor, Tensor>", exception.Message, StringComparison.Ordinal);
+        Assert.IsNotType<LoraLinear>(module.Keys);
+        Assert.All(module.parameters(), parameter => Assert.True(parameter.requires_grad));
+    }
+
+    [Fact]
+    public void Inject_RankAboveAWidth_ThrowsNamingThePath()
+    {
+        using var tree = new TinyAttentionTree(seed: 11);
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(
+            () => LoraAdapter.Inject(tree, new LoraInjectionOptions { Rank = TinyAttentionTree.Width + 1 }));
+
+        Assert.Contains("down_blocks.0", exception.Message, StringComparison.Ordinal);
+        Assert.All(tree.parameters(), parameter => Assert.True(parameter.requires_grad));
     }
 
     [Fact]

@@ -112,18 +112,26 @@ internal sealed class TinyAttention : nn.Module<Tensor, Tensor>
     }
 }
 
-// A parent that declares its projection as Linear, which cannot hold a LoRA layer.
+// A parent that declares one projection as Linear, which cannot hold a LoRA layer, and another one that can.
 internal sealed class LinearFieldAttention : nn.Module<Tensor, Tensor>
 {
+    private readonly nn.Module<Tensor, Tensor> to_k;
     private readonly Linear to_q;
 
     public LinearFieldAttention()
         : base(nameof(LinearFieldAttention))
     {
+        to_k = nn.Linear(4, 4);
         to_q = nn.Linear(4, 4);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => to_q.forward(input);
+    public nn.Module<Tensor, Tensor> Keys => to_k;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var keys = to_k.forward(input);
+        return to_q.forward(keys);
+    }
 }
 #pragma warning restore IDE1006
