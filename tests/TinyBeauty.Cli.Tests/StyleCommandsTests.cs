@@ -1,0 +1,151 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TinyBeauty.Testing;
+using static TinyBeauty.Cli.Tests.CliProcess;
+
+namespace TinyBeauty.Cli.Tests;
+
+/// <summary>Runs <c>styles</c>, <c>apply</c> with embedded styles, <c>amplify</c> and <c>evaluate</c>.</summary>
+public sealed class StyleCommandsTests : IDisposable
+{
+    private static readonly string s_astronaut =
+        Path.Combine(RepositoryData.Root, "data", "faces", "held-out", "astronaut.png");
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("tinybeauty-style-tests").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Styles_ListsEachStyleFileAsNameTabDescription()
+    {
+        var result = Run("styles");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var files = Directory.GetFiles(Path.Combine(RepositoryData.Root, "styles"), "*.json")
+            .Select(Path.GetFileNameWithoutExtension)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.True(files.Length >= 3);
+        Assert.Equal(files, lines.Select(line => line.Split('\t')[0]));
+        Assert.All(lines, line => Assert.True(line.Split('\t') is [_, { Length: > 10 }], line));
+    }
+
+    [Fact]
+    public void Apply_WithoutModel_UsesTheDefaultStyleAndChangesThePhoto()
+    {
+        var output = Path.Combine(_folder, "made-up.png");
+
+        var result = Run("apply", s_astronaut, "-o", output);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        using var before = Image.Load<Rgb24>(s_astronaut);
+        using var after = Image.Load<Rgb24>(output);
+        Assert.Equal((before.Width, before.Height), (after.Width, after.Height));
+        Assert.True(CountChanged(before, after) > 1000);
+    }
+
+    [Fact]
+    public void Apply_Styles_GiveDifferentPhotos()
+    {
+        var outputs = new[] { "classic-red", "smoky" }.Select(style =>
+        {
+            var output = Path.Combine(_folder, style + ".png");
+            Assert.Equal(0, Run("apply", s_astronaut, "-o", output, "--style", style).ExitCode);
+            return output;
+        }).ToArray();
+
+        using var red = Image.Load<Rgb24>(outputs[0]);
+        using var smoky = Image.Load<Rgb24>(outputs[1]);
+        Assert.True(CountChanged(red, smoky) > 1000);
+    }
+
+    [Fact]
+    public void Apply_UnknownStyle_PrintsTheNamesAndWritesNothing()
+    {
+        var output = Path.Combine(_folder, "out.png");
+
+        var result = Run("apply", s_astronaut, "-o", output, "--style", "purple-rain");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: There is no style 'purple-rain'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("natural", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void AmplifyRender_ThenEvaluate_WritesPairsAndATable()
+    {
+        var faces = Path.Combine(_folder, "faces");
+        Directory.CreateDirectory(faces);
+        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
+        var pairs = Path.Combine(_folder, "pairs");
+        var style = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
+
+        var render = Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs, "--count", "2");
+        var evaluate = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--gallery",
+            Path.Combine(_folder, "gallery.png"));
+
+        Assert.Equal(0, render.ExitCode);
+        Assert.Contains("2 pairs written", render.Output, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(pairs, "after")).Length);
+        Assert.Equal(0, evaluate.ExitCode);
+        Assert.Contains("| lips |", evaluate.Output, StringComparison.Ordinal);
+        Assert.Contains("| whole image |", evaluate.Output, StringComparison.Ordinal);
+        var gallery = Image.Identify(Path.Combine(_folder, "gallery.png"));
+        Assert.Equal((3 * 256, 2 * 256), (gallery.Width, gallery.Height));
+    }
+
+    [Fact]
+    public void AmplifyRender_BadStyleFile_PrintsOneLineNamingTheFile()
+    {
+        var style = Path.Combine(_folder, "bad.json");
+        File.WriteAllText(style, """{ "name": "bad", "lipstick": { "colour": "#FF0000" } }""");
+
+        var result = Run("amplify", "render", "--style", style, "--faces", _folder, "-o", Path.Combine(_folder, "p"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(style, result.Error, StringComparison.Ordinal);
+        Assert.Contains("colour", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "p")));
+    }
+
+    [Fact]
+    public void AmplifyEstimate_RenderedPhoto_WritesAStyleWithLipstick()
+    {
+        var faces = Path.Combine(_folder, "faces");
+        Directory.CreateDirectory(faces);
+        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
+        var pairs = Path.Combine(_folder, "pairs");
+        var red = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
+        Assert.Equal(0, Run("amplify", "render", "--style", red, "--faces", faces, "-o", pairs).ExitCode);
+        var estimated = Path.Combine(_folder, "estimated.json");
+
+        var result = Run("amplify", "estimate", Path.Combine(pairs, "after", "astronaut-f0-000.png"),
+            "-o", estimated, "--name", "copy");
+
+        Assert.Equal(0, result.ExitCode);
+        var text = File.ReadAllText(estimated);
+        Assert.Contains("\"name\": \"copy\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"lipstick\"", text, StringComparison.Ordinal);
+    }
+
+    private static int CountChanged(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        var changed = 0;
+        for (var y = 0; y < a.Height; y++)
+        {
+            for (var x = 0; x < a.Width; x++)
+            {
+                if (!a[x, y].Equals(b[x, y]))
+                {
+                    changed++;
+                }
+            }
+        }
+
+        return changed;
+    }
+}
