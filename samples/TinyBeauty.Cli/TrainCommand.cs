@@ -63,6 +63,10 @@ internal static class TrainCommand
         {
             Description = "Extra L1 weight where the makeup changes the photo (0 = plain L1; 10-20 for short runs).",
         };
+        var adversarial = new Option<double>("--adversarial")
+        {
+            Description = "Weight of the adversarial term; above 0 a PatchGAN discriminator is trained too (0 = off).",
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the initial weights, shuffling and augmentation.",
@@ -71,7 +75,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a style model on before/after pairs.")
         {
-            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, resume, seed,
+            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, adversarial, resume, seed,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -96,7 +100,11 @@ internal static class TrainCommand
                 Resume = result.GetValue(resume),
                 Seed = result.GetValue(seed),
                 NetworkOptions = TinyBeautyNetOptions.Official with { Width = result.GetValue(width) },
-                Loss = new MakeupLossOptions { ChangeEmphasis = result.GetValue(changeEmphasis) },
+                Loss = new MakeupLossOptions
+                {
+                    ChangeEmphasis = result.GetValue(changeEmphasis),
+                    AdversarialWeight = result.GetValue(adversarial),
+                },
             };
             return Execute(result.GetRequiredValue(pairs), result.GetRequiredValue(output), options, cancellationToken);
         }));
@@ -223,6 +231,7 @@ internal static class TrainCommand
             var line = $"epoch {value.Epoch}/{value.Epochs}"
                 + $" [{new string('#', filled)}{new string('.', BarWidth - filled)}]"
                 + $" step {value.Step}/{value.TotalSteps} loss {Format(value.Loss.Total)}"
+                + (value.DiscriminatorLoss > 0 ? $" d-loss {Format(value.DiscriminatorLoss)}" : string.Empty)
                 + $" lr {value.LearningRate.ToString("0.0e+0", CultureInfo.InvariantCulture)}"
                 + $" eta {Format(value.Remaining)}";
             Console.Error.Write('\r' + line.PadRight(_lastLength));

@@ -35,9 +35,27 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal((24, 20), (image.Width, image.Height));
     }
 
+    [Fact]
+    public void Train_Adversarial_LogsTheDiscriminatorLoss()
+    {
+        var run = Path.Combine(_folder, "run");
+
+        var train = Run("train", "--pairs", WritePairs(count: 2), "-o", run, "--epochs", "1", "--batch", "2",
+            "--crop", "16", "--width", "4", "--adversarial", "0.1");
+
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("d-loss", train.Error, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(run, "losses.csv"));
+        var header = rows[0].Split(',');
+        var values = rows[1].Split(',');
+        Assert.NotEqual("0", values[Array.IndexOf(header, "adversarial")]);
+        Assert.NotEqual("0", values[Array.IndexOf(header, "discriminator")]);
+    }
+
     [Theory]
     [InlineData("--batch", "0", "--batch must be at least 1")]
     [InlineData("--crop", "18", "--crop must be a multiple of 4")]
+    [InlineData("--adversarial", "-1", "AdversarialWeight must be finite and non-negative")]
     public void Train_BadNumber_PrintsOneErrorLine(string option, string value, string expected)
     {
         var result = Run("train", "--pairs", WritePairs(count: 1), "-o", Path.Combine(_folder, "run"), option, value);

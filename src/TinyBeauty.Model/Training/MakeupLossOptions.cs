@@ -41,7 +41,8 @@ public sealed record MakeupLossOptions
     /// <summary>
     /// Gets the weight of the generator's least-squares adversarial term
     /// (<see cref="AdversarialLoss.GeneratorLoss"/>). Default 0 (off); a positive weight needs a
-    /// <see cref="PatchDiscriminator"/> passed to <see cref="MakeupLoss"/>.
+    /// <see cref="PatchDiscriminator"/> passed to <see cref="MakeupLoss"/>; <see cref="Trainer"/> creates and trains
+    /// one itself.
     /// </summary>
     public double AdversarialWeight { get; init; }
 

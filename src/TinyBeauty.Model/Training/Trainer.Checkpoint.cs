@@ -14,25 +14,43 @@ public sealed partial class Trainer
     private const string StepKey = "step";
     private const string EpochKey = "epoch";
     private const string AdamStepKey = "adam_step";
-    private const string LossesHeader =
-        "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate";
+    private const string AdversarialWeightKey = "adversarial_weight";
 
-    private Dictionary<string, string> Fingerprint(int trainingPairs) => new(StringComparer.Ordinal)
+    // Tensors and metadata of the discriminator and its Adam carry this prefix in the state file.
+    private const string DiscriminatorPrefix = "discriminator.";
+
+    // New columns go at the end, so that readers of older files find every column where it was.
+    private const string LossesHeader =
+        "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator";
+
+    private Dictionary<string, string> Fingerprint(int trainingPairs)
     {
-        ["seed"] = Invariant(Options.Seed),
-        ["batch_size"] = Invariant(Options.BatchSize),
-        ["crop_size"] = Invariant(Options.CropSize),
-        ["epochs"] = Invariant(Options.Epochs),
-        ["training_pairs"] = Invariant(trainingPairs),
-        ["width"] = Invariant(Options.NetworkOptions.Width),
-        ["encoder_residual_blocks"] = Invariant(Options.NetworkOptions.EncoderResidualBlocks),
-        ["decoder_residual_blocks"] = Invariant(Options.NetworkOptions.DecoderResidualBlocks),
-    };
+        var fingerprint = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["seed"] = Invariant(Options.Seed),
+            ["batch_size"] = Invariant(Options.BatchSize),
+            ["crop_size"] = Invariant(Options.CropSize),
+            ["epochs"] = Invariant(Options.Epochs),
+            ["training_pairs"] = Invariant(trainingPairs),
+            ["width"] = Invariant(Options.NetworkOptions.Width),
+            ["encoder_residual_blocks"] = Invariant(Options.NetworkOptions.EncoderResidualBlocks),
+            ["decoder_residual_blocks"] = Invariant(Options.NetworkOptions.DecoderResidualBlocks),
+            [AdversarialWeightKey] = Options.Loss.AdversarialWeight.ToString("R", CultureInfo.InvariantCulture),
+        };
+        if (Options.Loss.AdversarialWeight > 0)
+        {
+            fingerprint["discriminator_width"] = Invariant(Options.DiscriminatorWidth);
+            fingerprint["discriminator_depth"] = Invariant(Options.DiscriminatorDepth);
+        }
+
+        return fingerprint;
+    }
 
     private static void SaveCheckpoint(
         string folder,
         TinyBeautyNet network,
         Adam optimizer,
+        Adversary? adversary,
         Dictionary<string, string> fingerprint,
         long step,
         int epoch,
@@ -47,6 +65,21 @@ public sealed partial class Trainer
                 optimizerState.Add(ToNamed($"exp_avg.{name}", state.exp_avg));
                 optimizerState.Add(ToNamed($"exp_avg_sq.{name}", state.exp_avg_sq));
             }
+
+            if (adversary is not null)
+            {
+                // The state dictionary holds the power-iteration vectors (buffers) as well as the parameters.
+                foreach (var (name, value) in adversary.Discriminator.state_dict())
+                {
+                    optimizerState.Add(ToNamed(DiscriminatorPrefix + name, value));
+                }
+
+                foreach (var (name, state) in AdamStates(adversary.Discriminator, adversary.Optimizer))
+                {
+                    optimizerState.Add(ToNamed($"{DiscriminatorPrefix}exp_avg.{name}", state.exp_avg));
+                    optimizerState.Add(ToNamed($"{DiscriminatorPrefix}exp_avg_sq.{name}", state.exp_avg_sq));
+                }
+            }
         }
 
         var stateMetadata = new Dictionary<string, string>(fingerprint, StringComparer.Ordinal)
@@ -56,6 +89,11 @@ public sealed partial class Trainer
             [EpochKey] = Invariant(epoch),
             [AdamStepKey] = Invariant(states.Count == 0 ? 0 : states[0].State.step),
         };
+        if (adversary is not null)
+        {
+            var discriminatorStates = AdamStates(adversary.Discriminator, adversary.Optimizer);
+            stateMetadata[DiscriminatorPrefix + AdamStepKey] = Invariant(discriminatorStates[0].State.step);
+        }
         var weightMetadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [StepKey] = Invariant(step),
@@ -73,6 +111,7 @@ public sealed partial class Trainer
         string folder,
         TinyBeautyNet network,
         Adam optimizer,
+        Adversary? adversary,
         Dictionary<string, string> fingerprint,
         long totalSteps)
     {
@@ -98,7 +137,12 @@ public sealed partial class Trainer
                 continue;
             }
 
-            stateMetadata.TryGetValue(key, out var savedValue);
+            // States written before adversarial training existed come from runs without it.
+            if (!stateMetadata.TryGetValue(key, out var savedValue) && key == AdversarialWeightKey)
+            {
+                savedValue = "0";
+            }
+
             if (savedValue != value)
             {
                 throw new ArgumentException(
@@ -134,18 +178,34 @@ public sealed partial class Trainer
             state.step = adamStep;
         }
 
+        if (adversary is not null)
+        {
+            foreach (var (name, value) in adversary.Discriminator.state_dict())
+            {
+                Restore(value, saved, DiscriminatorPrefix + name, statePath);
+            }
+
+            var discriminatorStep = ReadLong(stateMetadata, DiscriminatorPrefix + AdamStepKey, statePath);
+            foreach (var (name, state) in AdamStates(adversary.Discriminator, adversary.Optimizer))
+            {
+                Restore(state.exp_avg, saved, $"{DiscriminatorPrefix}exp_avg.{name}", statePath);
+                Restore(state.exp_avg_sq, saved, $"{DiscriminatorPrefix}exp_avg_sq.{name}", statePath);
+                state.step = discriminatorStep;
+            }
+        }
+
         return step;
     }
 
-    private static List<(string Name, Adam.State State)> AdamStates(TinyBeautyNet network, Adam optimizer)
+    private static List<(string Name, Adam.State State)> AdamStates(nn.Module module, Adam optimizer)
     {
-        // Adam keeps one state per parameter, in the order the parameters were given: network.parameters().
+        // Adam keeps one state per parameter, in the order the parameters were given: module.parameters().
         var states = optimizer.state_dict().State;
-        var names = network.named_parameters().Select(parameter => parameter.name).ToList();
+        var names = module.named_parameters().Select(parameter => parameter.name).ToList();
         if (states.Count != names.Count)
         {
             throw new InvalidOperationException(
-                $"Adam holds {states.Count} parameter states but the network has {names.Count} parameters.");
+                $"Adam holds {states.Count} parameter states but the module has {names.Count} parameters.");
         }
 
         return names.Select((name, index) => (name, (Adam.State)states[index])).ToList();
@@ -182,7 +242,12 @@ public sealed partial class Trainer
         return value;
     }
 
-    private static string FormatLossRow(long step, int epoch, MakeupLossBreakdown loss, double learningRate) =>
+    private static string FormatLossRow(
+        long step,
+        int epoch,
+        MakeupLossBreakdown loss,
+        double learningRate,
+        float discriminator) =>
         string.Join(
             ',',
             Invariant(step),
@@ -192,7 +257,8 @@ public sealed partial class Trainer
             loss.Eyeliner.ToString("R", CultureInfo.InvariantCulture),
             loss.Perceptual.ToString("R", CultureInfo.InvariantCulture),
             loss.Adversarial.ToString("R", CultureInfo.InvariantCulture),
-            learningRate.ToString("R", CultureInfo.InvariantCulture));
+            learningRate.ToString("R", CultureInfo.InvariantCulture),
+            discriminator.ToString("R", CultureInfo.InvariantCulture));
 
     private static IEnumerable<string> ReadLosses(string folder, long lastStep)
     {
@@ -203,8 +269,15 @@ public sealed partial class Trainer
             return [];
         }
 
+        // A file from before a column was added gets that column as 0, the value of a term that was not computed.
+        var header = File.ReadLines(path).FirstOrDefault() ?? LossesHeader;
+        var missing = LossesHeader.StartsWith(header + ",", StringComparison.Ordinal)
+            ? LossesHeader.Count(character => character == ',') - header.Count(character => character == ',')
+            : 0;
+        var padding = string.Concat(Enumerable.Repeat(",0", missing));
         return File.ReadLines(path)
             .Skip(1)
+            .Select(row => row + padding)
             .Where(row => long.TryParse(
                 row.AsSpan(0, Math.Max(0, row.IndexOf(','))),
                 NumberStyles.Integer,

@@ -18,22 +18,42 @@ namespace TinyBeauty.Model.Training;
 /// <para>
 /// A run folder holds <c>checkpoint.safetensors</c> (the network's weights, loadable with
 /// <see cref="Checkpoints.SafeTensors.Load(string)"/> and <see cref="TinyBeautyNet.LoadWeights"/>),
-/// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter; its metadata holds
-/// the step count, the completed epochs, Adam's step and the settings that must not change on resume),
-/// <c>losses.csv</c> (one row per step) with its plot <c>losses.png</c> (see <see cref="LossCurvePlot"/>) and, at
-/// the end, <c>model.onnx</c>. Every file is written to a temporary
-/// file in the folder and then renamed over the old one, so an interrupted write never damages the previous
-/// checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
+/// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter, plus the
+/// discriminator's state when there is one; its metadata holds the step count, the completed epochs, Adam's step and
+/// the settings that must not change on resume), <c>losses.csv</c> (one row per step) with its plot
+/// <c>losses.png</c> (see <see cref="LossCurvePlot"/>) and, at the end, <c>model.onnx</c>. Every file is written
+/// to a temporary file in the folder and then renamed over the old one, so an interrupted write never damages the
+/// previous checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
 /// renames, resuming fails with a message saying so rather than continuing from mismatched files.
 /// </para>
 /// <para>
 /// Random choices (initial weights aside, which come from <c>torch.manual_seed(Seed)</c>) are a pure function of the
 /// seed, the epoch and the step, so the step count is the whole random state: a resumed run takes exactly the steps
 /// the uninterrupted run would have, and with one CPU thread (<c>torch.set_num_threads(1)</c>) ends with the same
-/// weights.
+/// weights. The discriminator draws nothing after its initialization; its power-iteration vectors are saved and
+/// restored like its weights.
 /// </para>
 /// <para>
-/// Not done yet: adversarial training (no discriminator step), GPU devices and mixed precision.
+/// With a positive <see cref="MakeupLossOptions.AdversarialWeight"/> the trainer also creates a
+/// <see cref="PatchDiscriminator"/> (<see cref="TrainerOptions.DiscriminatorWidth"/>,
+/// <see cref="TrainerOptions.DiscriminatorDepth"/>; drawn from the same seeded generator right after the network)
+/// with its own Adam, betas (0.5, 0.999) and <see cref="TrainerOptions.DiscriminatorLearningRate"/>. Each step
+/// first updates the discriminator on the least-squares loss of <see cref="AdversarialLoss.DiscriminatorLoss"/>,
+/// scoring the after images as real and the detached styled images as fake in one forward, then updates the
+/// network on <see cref="MakeupLoss"/>, whose adversarial term scores the same styled images with the freshly
+/// updated discriminator. During the network's update the discriminator's parameters do not require gradients,
+/// so the generator's loss never reaches them. Validation scores with the discriminator in evaluation mode, so it
+/// does not advance the power iteration. The discriminator's loss goes to the <c>discriminator</c> column of
+/// <c>losses.csv</c> and to <see cref="TrainingProgress.DiscriminatorLoss"/>.
+/// </para>
+/// <para>
+/// The discriminator's weights, its power-iteration vectors and its Adam state are stored in
+/// <c>trainer-state.safetensors</c> under the prefix <c>discriminator.</c> rather than in a third file: they then
+/// share the state file's atomic rename and its step check against <c>checkpoint.safetensors</c>, which adds no new
+/// way for the files to disagree, and <c>checkpoint.safetensors</c> keeps holding exactly the network's weights.
+/// </para>
+/// <para>
+/// Not done yet: GPU devices and mixed precision.
 /// </para>
 /// </remarks>
 public sealed partial class Trainer
@@ -54,6 +74,10 @@ public sealed partial class Trainer
     private const long ShuffleStream = 1;
     private const long AugmentStream = 2;
     private const long SplitStream = 3;
+
+    // The discriminator's Adam betas, the usual GAN setting (see TrainerOptions' remarks).
+    private const double DiscriminatorBeta1 = 0.5;
+    private const double DiscriminatorBeta2 = 0.999;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The run's settings; null means the defaults.</param>
@@ -108,7 +132,7 @@ public sealed partial class Trainer
     /// <returns>What the run produced.</returns>
     /// <exception cref="ArgumentException">
     /// <paramref name="train"/> holds no pair, or (on resume) the saved run used another seed, batch size, crop size,
-    /// network shape or number of training pairs.
+    /// network shape, number of training pairs, adversarial weight or discriminator shape.
     /// </exception>
     /// <exception cref="InvalidDataException">A checkpoint file to resume from is damaged or mismatched.</exception>
     /// <exception cref="OperationCanceledException">
@@ -134,22 +158,32 @@ public sealed partial class Trainer
 
         manual_seed(Options.Seed);
         using var network = new TinyBeautyNet(Options.NetworkOptions);
-        using var loss = new MakeupLoss(Options.Loss);
+
+        // Drawn after the network, so a run without an adversarial term initializes the network as it always did.
+        using var discriminator = Options.Loss.AdversarialWeight > 0
+            ? new PatchDiscriminator(Options.DiscriminatorWidth, Options.DiscriminatorDepth)
+            : null;
+        using var loss = new MakeupLoss(Options.Loss, discriminator: discriminator);
         using var optimizer = optim.Adam(
             network.parameters(), Options.LearningRate, Options.Beta1, Options.Beta2);
+        using var discriminatorOptimizer = discriminator is null
+            ? null
+            : optim.Adam(discriminator.parameters(), DiscriminatorRate, DiscriminatorBeta1, DiscriminatorBeta2);
+        var adversary = discriminator is null ? null : new Adversary(discriminator, discriminatorOptimizer!);
 
         var fingerprint = Fingerprint(trainIndices.Length);
         var losses = new List<string>();
         long step = 0;
         if (Options.Resume && File.Exists(Path.Combine(folder, CheckpointFileName)))
         {
-            step = LoadCheckpoint(folder, network, optimizer, fingerprint, totalSteps);
+            step = LoadCheckpoint(folder, network, optimizer, adversary, fingerprint, totalSteps);
             losses.AddRange(ReadLosses(folder, step));
         }
 
         var firstStep = step;
         TimeSpan? firstStepTime = null;
         MakeupLossBreakdown? last = null;
+        var discriminatorLoss = 0f;
         var metrics = new List<ValidationMetrics>();
         var side = Options.CropSize;
         var before = new float[Options.BatchSize * 3 * side * side];
@@ -158,6 +192,7 @@ public sealed partial class Trainer
         int[]? order = null;
         var orderEpoch = -1;
         network.train();
+        discriminator?.train();
 
         while (step < totalSteps)
         {
@@ -187,9 +222,11 @@ public sealed partial class Trainer
             }
 
             var learningRate = LearningRateAt(step, totalSteps);
-            last = Step(network, loss, optimizer, (before, after, mask), count, side, learningRate);
+            var rates = (learningRate, learningRate * DiscriminatorRate / Options.LearningRate);
+            (last, discriminatorLoss) = Step(
+                network, loss, optimizer, adversary, (before, after, mask), count, side, rates);
             step++;
-            losses.Add(FormatLossRow(step, epoch + 1, last, learningRate));
+            losses.Add(FormatLossRow(step, epoch + 1, last, learningRate, discriminatorLoss));
 
             // The first step of a call pays for warm-up (native library loading, allocator growth), so the estimate
             // uses the later steps once there are any.
@@ -199,7 +236,10 @@ public sealed partial class Trainer
                 ? TimeSpan.FromTicks(firstStepTime.Value.Ticks * (totalSteps - step))
                 : TimeSpan.FromTicks((clock.Elapsed - firstStepTime.Value).Ticks / timedSteps * (totalSteps - step));
             progress?.Report(new TrainingProgress(
-                epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining));
+                epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining)
+            {
+                DiscriminatorLoss = discriminatorLoss,
+            });
 
             var epochEnd = step % stepsPerEpoch == 0;
             if (epochEnd && validationPairs.Count > 0)
@@ -207,13 +247,17 @@ public sealed partial class Trainer
                 var result = Validate(network, loss, validationPairs, epoch + 1, step);
                 metrics.Add(result);
                 progress?.Report(new TrainingProgress(
-                    epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining, result));
+                    epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining, result)
+                {
+                    DiscriminatorLoss = discriminatorLoss,
+                });
             }
 
             var cancelled = cancellationToken.IsCancellationRequested;
             if (epochEnd || step % Options.CheckpointEvery == 0 || cancelled)
             {
-                SaveCheckpoint(folder, network, optimizer, fingerprint, step, (int)(step / stepsPerEpoch), losses);
+                var epochsDone = (int)(step / stepsPerEpoch);
+                SaveCheckpoint(folder, network, optimizer, adversary, fingerprint, step, epochsDone, losses);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -234,28 +278,95 @@ public sealed partial class Trainer
             clock.Elapsed);
     }
 
-    private static MakeupLossBreakdown Step(
+    private static (MakeupLossBreakdown Loss, float Discriminator) Step(
         TinyBeautyNet network,
         MakeupLoss loss,
         Adam optimizer,
+        Adversary? adversary,
         (float[] Before, float[] After, float[] Mask) batch,
         int count,
         int side,
-        double learningRate)
+        (double Generator, double Discriminator) learningRates)
+    {
+        using var scope = NewDisposeScope();
+        var (before, after, mask) = ToTensors(batch, count, side, side);
+        var styled = (before + network.forward(before)).clamp(-1, 1);
+
+        var discriminatorLoss = 0f;
+        if (adversary is not null)
+        {
+            SetLearningRate(adversary.Optimizer, learningRates.Discriminator);
+            discriminatorLoss = DiscriminatorStep(adversary.Discriminator, adversary.Optimizer, after, styled);
+        }
+
+        SetLearningRate(optimizer, learningRates.Generator);
+        var breakdown = GeneratorStep(loss, optimizer, styled, after, mask, before);
+        return (breakdown, discriminatorLoss);
+    }
+
+    /// <summary>
+    /// One discriminator update: <paramref name="real"/> towards 1, <paramref name="fake"/> (detached here) towards 0.
+    /// </summary>
+    /// <returns>The discriminator's loss before the update.</returns>
+    internal static float DiscriminatorStep(PatchDiscriminator discriminator, Adam optimizer, Tensor real, Tensor fake)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+
+        // One forward over both halves, so real and fake are scored after the same power-iteration step.
+        var scores = discriminator.forward(cat([real, fake.detach()], 0));
+        var realCount = real.shape[0];
+        var value = AdversarialLoss.DiscriminatorLoss(
+            scores.narrow(0, 0, realCount), scores.narrow(0, realCount, scores.shape[0] - realCount));
+        value.backward();
+        optimizer.step();
+        return value.ToSingle();
+    }
+
+    /// <summary>
+    /// One generator update on <see cref="MakeupLoss"/>; the loss's discriminator, if any, receives no gradient.
+    /// </summary>
+    internal static MakeupLossBreakdown GeneratorStep(
+        MakeupLoss loss,
+        Adam optimizer,
+        Tensor styled,
+        Tensor after,
+        Tensor mask,
+        Tensor before)
+    {
+        // The adversarial term backpropagates through the discriminator to the styled image. With the
+        // discriminator's parameters not requiring gradients, nothing accumulates in them (and nothing is computed
+        // for them), so its next update sees only its own loss.
+        var frozen = loss.Discriminator?.parameters().ToList() ?? [];
+        foreach (var parameter in frozen)
+        {
+            parameter.requires_grad = false;
+        }
+
+        try
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var (total, breakdown) = loss.Compute(styled, after, mask, before);
+            total.backward();
+            optimizer.step();
+            return breakdown;
+        }
+        finally
+        {
+            foreach (var parameter in frozen)
+            {
+                parameter.requires_grad = true;
+            }
+        }
+    }
+
+    private static void SetLearningRate(Adam optimizer, double learningRate)
     {
         foreach (var group in optimizer.ParamGroups)
         {
             group.LearningRate = learningRate;
         }
-
-        using var scope = NewDisposeScope();
-        var (before, after, mask) = ToTensors(batch, count, side, side);
-        optimizer.zero_grad();
-        var styled = (before + network.forward(before)).clamp(-1, 1);
-        var (total, breakdown) = loss.Compute(styled, after, mask, before);
-        total.backward();
-        optimizer.step();
-        return breakdown;
     }
 
     private static (Tensor Before, Tensor After, Tensor Mask) ToTensors(
@@ -279,6 +390,7 @@ public sealed partial class Trainer
         long step)
     {
         network.eval();
+        loss.Discriminator?.eval();
         double lossSum = 0, psnrSum = 0, ssimSum = 0;
         try
         {
@@ -299,11 +411,14 @@ public sealed partial class Trainer
         finally
         {
             network.train();
+            loss.Discriminator?.train();
         }
 
         return new ValidationMetrics(
             epoch, step, (float)(lossSum / pairs.Count), psnrSum / pairs.Count, ssimSum / pairs.Count);
     }
+
+    private double DiscriminatorRate => Options.DiscriminatorLearningRate ?? Options.LearningRate;
 
     private int StepsPerEpoch(int trainingPairs) => (trainingPairs + Options.BatchSize - 1) / Options.BatchSize;
 
@@ -333,4 +448,7 @@ public sealed partial class Trainer
         var heldOut = all[..held].Order().Select(train.Get).ToList();
         return (all[held..].Order().ToArray(), heldOut);
     }
+
+    /// <summary>The discriminator of an adversarial run and its optimizer.</summary>
+    private sealed record Adversary(PatchDiscriminator Discriminator, Adam Optimizer);
 }

@@ -71,8 +71,9 @@ public sealed record TrainerOptions
     /// <summary>
     /// Gets whether a run continues from <c>checkpoint.safetensors</c> and <c>trainer-state.safetensors</c> in the
     /// run folder. Default false (a new run, overwriting any files there). With no checkpoint present a new run
-    /// starts. The seed, batch size, crop size, network shape and number of training pairs must match the saved run;
-    /// <see cref="Epochs"/> may be raised to extend it, which stretches the cosine schedule from that step on.
+    /// starts. The seed, batch size, crop size, network shape, number of training pairs, adversarial weight and
+    /// discriminator shape must match the saved run; <see cref="Epochs"/> may be raised to extend it, which stretches
+    /// the cosine schedule from that step on. Learning rates may change on resume.
     /// </summary>
     public bool Resume { get; init; }
 
@@ -98,10 +99,33 @@ public sealed record TrainerOptions
     public double ColorJitter { get; init; } = 0.1;
 
     /// <summary>
-    /// Gets the loss weights. Default: L1 1 and eyeliner 0.5. A positive adversarial weight is rejected: the
-    /// trainer does not train a discriminator yet.
+    /// Gets the loss weights. Default: L1 1 and eyeliner 0.5. A positive
+    /// <see cref="MakeupLossOptions.AdversarialWeight"/> turns on adversarial training: the trainer then also trains
+    /// a <see cref="PatchDiscriminator"/> (see <see cref="DiscriminatorWidth"/>) and alternates a discriminator step
+    /// with every generator step (see <see cref="Trainer"/>).
     /// </summary>
     public MakeupLossOptions Loss { get; init; } = new();
+
+    /// <summary>
+    /// Gets the discriminator's learning rate at step 0, or null for <see cref="LearningRate"/>. Default null. It
+    /// follows the generator's cosine schedule scaled by <c>DiscriminatorLearningRate / LearningRate</c>, so it ends
+    /// at <c>MinLearningRate * DiscriminatorLearningRate / LearningRate</c>. Used only with a positive adversarial
+    /// weight; its Adam has betas (0.5, 0.999) whatever <see cref="Beta1"/> and <see cref="Beta2"/> are.
+    /// </summary>
+    public double? DiscriminatorLearningRate { get; init; }
+
+    /// <summary>
+    /// Gets the channels of the discriminator's first layer (<see cref="PatchDiscriminator.Width"/>), at least 1.
+    /// Default 64. Used only with a positive adversarial weight.
+    /// </summary>
+    public int DiscriminatorWidth { get; init; } = 64;
+
+    /// <summary>
+    /// Gets the number of stride-2 layers of the discriminator (<see cref="PatchDiscriminator.Depth"/>), 1 to 8, with
+    /// <c>2^depth</c> at most <see cref="CropSize"/>. Default 3 (one score per 8 x 8 block of the crop, each seeing
+    /// a larger overlapping patch). Used only with a positive adversarial weight.
+    /// </summary>
+    public int DiscriminatorDepth { get; init; } = 3;
 
     /// <summary>Gets the network's shape. Default <see cref="TinyBeautyNetOptions.Official"/>.</summary>
     public TinyBeautyNetOptions NetworkOptions { get; init; } = TinyBeautyNetOptions.Official;
@@ -109,7 +133,6 @@ public sealed record TrainerOptions
     /// <summary>Throws when a setting is out of range; the message names it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A number is out of its documented range.</exception>
     /// <exception cref="ArgumentNullException"><see cref="Loss"/> or <see cref="NetworkOptions"/> is null.</exception>
-    /// <exception cref="ArgumentException">The adversarial weight is positive.</exception>
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
@@ -140,12 +163,25 @@ public sealed record TrainerOptions
         ArgumentNullException.ThrowIfNull(NetworkOptions, nameof(NetworkOptions));
         Loss.Validate();
         NetworkOptions.Validate();
-        if (Loss.AdversarialWeight > 0)
+        var discriminatorRate = DiscriminatorLearningRate ?? LearningRate;
+        if (!(double.IsFinite(discriminatorRate) && discriminatorRate > 0))
         {
-            throw new ArgumentException(
-                $"Loss.AdversarialWeight is {Loss.AdversarialWeight}, but the trainer does not train a "
-                + "discriminator yet; set it to 0.",
-                nameof(Loss));
+            throw new ArgumentOutOfRangeException(
+                nameof(DiscriminatorLearningRate),
+                discriminatorRate,
+                $"DiscriminatorLearningRate must be positive and finite, or null; it is {discriminatorRate}.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(DiscriminatorWidth, 1, nameof(DiscriminatorWidth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DiscriminatorDepth, 1, nameof(DiscriminatorDepth));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DiscriminatorDepth, 8, nameof(DiscriminatorDepth));
+        if (Loss.AdversarialWeight > 0 && (1 << DiscriminatorDepth) > CropSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(DiscriminatorDepth),
+                DiscriminatorDepth,
+                $"DiscriminatorDepth {DiscriminatorDepth} needs crops of at least {1 << DiscriminatorDepth} pixels; "
+                + $"CropSize is {CropSize}.");
         }
     }
 

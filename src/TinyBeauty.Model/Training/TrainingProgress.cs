@@ -25,4 +25,11 @@ public sealed record TrainingProgress(
     double LearningRate,
     TimeSpan Elapsed,
     TimeSpan Remaining,
-    ValidationMetrics? Validation = null);
+    ValidationMetrics? Validation = null)
+{
+    /// <summary>
+    /// Gets the discriminator's least-squares loss (<see cref="AdversarialLoss.DiscriminatorLoss"/>) on the step's
+    /// batch, computed before the discriminator's update; 0 when the adversarial weight is 0 (no discriminator).
+    /// </summary>
+    public float DiscriminatorLoss { get; init; }
+}

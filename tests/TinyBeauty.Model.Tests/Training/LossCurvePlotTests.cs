@@ -38,6 +38,27 @@ public sealed class LossCurvePlotTests : IDisposable
     }
 
     [Fact]
+    public void Write_DiscriminatorColumn_DrawsItInPurple()
+    {
+        var csv = Path.Combine(_folder, "losses.csv");
+        var rows = Enumerable.Range(1, 100).Select(step => string.Create(
+            CultureInfo.InvariantCulture, $"{step},1,{0.5 / step},{0.4 / step},0,0,{0.3 / step},0.0002,0.25"));
+        const string header =
+            "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator";
+        File.WriteAllLines(csv, [header, .. rows]);
+        var png = Path.Combine(_folder, "losses.png");
+
+        LossCurvePlot.Write(csv, png, width: 320, height: 160);
+
+        var (width, height, pixels) = Decode(File.ReadAllBytes(png));
+        var colours = Enumerable.Range(0, width * height)
+            .Select(i => (pixels[3 * i], pixels[(3 * i) + 1], pixels[(3 * i) + 2]))
+            .ToHashSet();
+        Assert.Contains(((byte)150, (byte)60, (byte)200), colours);
+        Assert.Contains(((byte)210, (byte)30, (byte)30), colours);
+    }
+
+    [Fact]
     public void Write_NoRows_ThrowsNamingTheFile()
     {
         var csv = Path.Combine(_folder, "losses.csv");

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace TinyBeauty.Model.Tests.Training;
 
-public sealed class TrainerTests : IDisposable
+public sealed partial class TrainerTests : IDisposable
 {
     private static readonly TinyBeautyNetOptions s_tiny =
         new() { Width = 4, EncoderResidualBlocks = 0, DecoderResidualBlocks = 1 };
@@ -27,6 +27,8 @@ public sealed class TrainerTests : IDisposable
             options.Beta2));
         Assert.Equal(200, options.CheckpointEvery);
         Assert.Same(TinyBeautyNetOptions.Official, options.NetworkOptions);
+        Assert.Equal((null, 64, 3), (options.DiscriminatorLearningRate, options.DiscriminatorWidth,
+            options.DiscriminatorDepth));
         options.Validate();
     }
 
@@ -37,7 +39,10 @@ public sealed class TrainerTests : IDisposable
     [InlineData("epochs", "Epochs")]
     [InlineData("lr", "LearningRate")]
     [InlineData("beta", "Beta1")]
-    [InlineData("adversarial", "discriminator")]
+    [InlineData("discriminator-lr", "DiscriminatorLearningRate")]
+    [InlineData("discriminator-width", "DiscriminatorWidth")]
+    [InlineData("discriminator-depth", "DiscriminatorDepth")]
+    [InlineData("discriminator-crop", "DiscriminatorDepth")]
     public void Constructor_BadOptions_ThrowNamingTheSetting(string kind, string expected)
     {
         var options = kind switch
@@ -48,7 +53,15 @@ public sealed class TrainerTests : IDisposable
             "epochs" => new TrainerOptions { Epochs = 0 },
             "lr" => new TrainerOptions { LearningRate = double.NaN },
             "beta" => new TrainerOptions { Beta1 = 1 },
-            _ => new TrainerOptions { Loss = new MakeupLossOptions { AdversarialWeight = 0.1 } },
+            "discriminator-lr" => new TrainerOptions { DiscriminatorLearningRate = -1e-4 },
+            "discriminator-width" => new TrainerOptions { DiscriminatorWidth = 0 },
+            "discriminator-depth" => new TrainerOptions { DiscriminatorDepth = 9 },
+            _ => new TrainerOptions
+            {
+                CropSize = 16,
+                DiscriminatorDepth = 5,
+                Loss = new MakeupLossOptions { AdversarialWeight = 0.1 },
+            },
         };
 
         var exception = Assert.ThrowsAny<ArgumentException>(() => new Trainer(options));
@@ -254,9 +267,11 @@ public sealed class TrainerTests : IDisposable
         var result = new Trainer(Options(epochs: 2)).Train(new SyntheticPairs(4), null, _folder);
 
         var rows = File.ReadAllLines(result.LossesPath);
-        Assert.Equal("step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate", rows[0]);
+        Assert.Equal(
+            "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator", rows[0]);
         Assert.Equal(5, rows.Length);
-        Assert.Equal(2e-3, double.Parse(rows[1].Split(',')[^1], CultureInfo.InvariantCulture), 12);
+        Assert.Equal(2e-3, double.Parse(rows[1].Split(',')[7], CultureInfo.InvariantCulture), 12);
+        Assert.Equal("0", rows[1].Split(',')[8]);
 
         var input = new float[3 * 16 * 20];
         var random = new Random(9);
