@@ -184,20 +184,7 @@ public static class SafeTensors
 
         var entries = ParseHeader(header, source, out metadata);
 
-        // The data section must be tiled exactly by the tensors: sorted by start, each begins where the last ended.
-        long expected = 0;
-        foreach (var entry in entries.OrderBy(entry => entry.Begin))
-        {
-            if (entry.Begin != expected)
-            {
-                var problem = entry.Begin < expected ? "overlaps the previous tensor" : "leaves a gap before it";
-                throw new InvalidDataException(
-                    $"{source}: tensor '{entry.Name}' starts at data offset {entry.Begin}, which {problem} "
-                    + $"(expected {expected}).");
-            }
-
-            expected = entry.End;
-        }
+        var expected = MeasureDataSection(entries, source);
 
         if (expected > Array.MaxLength)
         {
@@ -230,7 +217,31 @@ public static class SafeTensors
         return result;
     }
 
-    private static List<Entry> ParseHeader(byte[] header, string source, out Dictionary<string, string> metadata)
+    /// <summary>
+    /// Checks that the entries tile the data section exactly (sorted by start, each begins where the last ended)
+    /// and returns the section's length in bytes.
+    /// </summary>
+    internal static long MeasureDataSection(IEnumerable<Entry> entries, string source)
+    {
+        long expected = 0;
+        foreach (var entry in entries.OrderBy(entry => entry.Begin))
+        {
+            if (entry.Begin != expected)
+            {
+                var problem = entry.Begin < expected ? "overlaps the previous tensor" : "leaves a gap before it";
+                throw new InvalidDataException(
+                    $"{source}: tensor '{entry.Name}' starts at data offset {entry.Begin}, which {problem} "
+                    + $"(expected {expected}).");
+            }
+
+            expected = entry.End;
+        }
+
+        return expected;
+    }
+
+    /// <summary>Parses the JSON header into tensor entries (in header order) and metadata strings.</summary>
+    internal static List<Entry> ParseHeader(byte[] header, string source, out Dictionary<string, string> metadata)
     {
         metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<Entry>();
@@ -350,7 +361,7 @@ public static class SafeTensors
         return new Entry(name, dtype, shape, (int)count, begin, end);
     }
 
-    private static StoredElementType? ToStoredType(string dtype) => dtype switch
+    internal static StoredElementType? ToStoredType(string dtype) => dtype switch
     {
         "F32" => StoredElementType.Float32,
         "F16" => StoredElementType.Float16,
@@ -359,5 +370,6 @@ public static class SafeTensors
         _ => null,
     };
 
-    private sealed record Entry(string Name, string DType, int[] Shape, int Count, long Begin, long End);
+    /// <summary>One tensor of the header; offsets are counted from the start of the data section.</summary>
+    internal sealed record Entry(string Name, string DType, int[] Shape, int Count, long Begin, long End);
 }
