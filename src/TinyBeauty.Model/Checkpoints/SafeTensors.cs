@@ -240,8 +240,15 @@ public static class SafeTensors
         return expected;
     }
 
-    /// <summary>Parses the JSON header into tensor entries (in header order) and metadata strings.</summary>
-    internal static List<Entry> ParseHeader(byte[] header, string source, out Dictionary<string, string> metadata)
+    /// <summary>
+    /// Parses the JSON header into tensor entries (in header order) and metadata strings. With
+    /// <paramref name="acceptIntegers"/>, integer and boolean dtypes are listed too (their sizes are checked).
+    /// </summary>
+    internal static List<Entry> ParseHeader(
+        byte[] header,
+        string source,
+        out Dictionary<string, string> metadata,
+        bool acceptIntegers = false)
     {
         metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<Entry>();
@@ -277,7 +284,7 @@ public static class SafeTensors
                     continue;
                 }
 
-                entries.Add(ParseEntry(property.Name, property.Value, source));
+                entries.Add(ParseEntry(property.Name, property.Value, source, acceptIntegers));
             }
         }
 
@@ -302,7 +309,7 @@ public static class SafeTensors
         }
     }
 
-    private static Entry ParseEntry(string name, JsonElement element, string source)
+    private static Entry ParseEntry(string name, JsonElement element, string source, bool acceptIntegers)
     {
         InvalidDataException Bad(string problem) => new($"{source}: tensor '{name}' {problem}.");
 
@@ -315,8 +322,10 @@ public static class SafeTensors
         }
 
         var dtype = dtypeElement.ValueKind == JsonValueKind.String ? dtypeElement.GetString()! : "";
-        var elementSize = StoredElements.Size(
-            ToStoredType(dtype) ?? throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded"));
+        var storedType = ToStoredType(dtype);
+        var elementSize = storedType is { } floating ? StoredElements.Size(floating)
+            : acceptIntegers && IntegerSize(dtype) is { } size ? size
+            : throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded");
 
         if (shapeElement.ValueKind != JsonValueKind.Array)
         {
@@ -360,6 +369,15 @@ public static class SafeTensors
 
         return new Entry(name, dtype, shape, (int)count, begin, end);
     }
+
+    private static int? IntegerSize(string dtype) => dtype switch
+    {
+        "I64" or "U64" => 8,
+        "I32" or "U32" => 4,
+        "I16" or "U16" => 2,
+        "I8" or "U8" or "BOOL" => 1,
+        _ => null,
+    };
 
     internal static StoredElementType? ToStoredType(string dtype) => dtype switch
     {

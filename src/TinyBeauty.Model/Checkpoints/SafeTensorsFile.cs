@@ -12,8 +12,9 @@ namespace TinyBeauty.Model.Checkpoints;
 /// <remarks>
 /// <para>
 /// Opening reads and checks only the header (see <see cref="SafeTensors"/> for the layout and the checks): every
-/// entry has a supported dtype (<c>F32</c>, <c>F16</c>, <c>BF16</c>, <c>F64</c>), a byte length that matches its
-/// shape, and the entries tile the data section, which must end exactly at the end of the file.
+/// entry has a known dtype, a byte length that matches its shape, and the entries tile the data section, which must
+/// end exactly at the end of the file. Integer and boolean entries (such as an <c>I64</c> <c>position_ids</c>
+/// buffer) are listed, but only <c>F32</c>, <c>F16</c>, <c>BF16</c> and <c>F64</c> tensors can be read.
 /// </para>
 /// <para>
 /// The file stays open (shared for reading) until the instance is disposed. Reads use positioned I/O, so several
@@ -87,7 +88,7 @@ public sealed class SafeTensorsFile : IDisposable
 
             var header = new byte[headerLength];
             ReadExactly(handle, header, 8, source);
-            var parsed = SafeTensors.ParseHeader(header, source, out var metadata);
+            var parsed = SafeTensors.ParseHeader(header, source, out var metadata, acceptIntegers: true);
 
             var dataStart = 8 + (long)headerLength;
             var dataLength = SafeTensors.MeasureDataSection(parsed, source);
@@ -121,6 +122,7 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>Reads one tensor, converted to float32, into a new array in row-major order.</summary>
     /// <param name="entry">An entry of this file.</param>
     /// <exception cref="ArgumentException">The entry does not belong to this file.</exception>
+    /// <exception cref="NotSupportedException">The entry is not a floating-point tensor.</exception>
     /// <exception cref="InvalidDataException">The file is shorter than its header said (it changed on disk).</exception>
     public float[] ReadFloat32(SafeTensorsEntry entry)
     {
@@ -139,6 +141,7 @@ public sealed class SafeTensorsFile : IDisposable
     /// <exception cref="ArgumentException">
     /// The entry does not belong to this file, or the destination length differs from its element count.
     /// </exception>
+    /// <exception cref="NotSupportedException">The entry is not a floating-point tensor.</exception>
     /// <exception cref="InvalidDataException">The file is shorter than its header said (it changed on disk).</exception>
     public void ReadFloat32(SafeTensorsEntry entry, Span<float> destination)
     {
@@ -156,7 +159,8 @@ public sealed class SafeTensorsFile : IDisposable
                 nameof(destination));
         }
 
-        var storedType = SafeTensors.ToStoredType(entry.DType)!.Value;
+        var storedType = SafeTensors.ToStoredType(entry.DType) ?? throw new NotSupportedException(
+            $"Tensor '{entry.Name}' of {FilePath} is {entry.DType}; only F32, F16, BF16 and F64 tensors can be read.");
         var elementSize = StoredElements.Size(storedType);
         var elementsPerChunk = ChunkBytes / elementSize;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
@@ -214,7 +218,7 @@ public sealed class SafeTensorsEntry
     /// <summary>Gets the tensor's name.</summary>
     public string Name { get; }
 
-    /// <summary>Gets the stored element type as the header spells it: F32, F16, BF16 or F64.</summary>
+    /// <summary>Gets the stored element type as the header spells it, for example F32, F16, BF16 or I64.</summary>
     public string DType { get; }
 
     /// <summary>Gets the dimensions, outermost first; a scalar has none.</summary>

@@ -91,7 +91,7 @@ public sealed class SafeTensorsFileTests : IDisposable
     [Theory]
     [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}""", 4, "holds 4 after the header")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 8, "holds 8 after the header")]
-    [InlineData("""{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}""", 8, "dtype 'I64'")]
+    [InlineData("""{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}""", 8, "dtype 'C64'")]
     [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", 8, "leaves a gap")]
     public void Open_BadFile_ThrowsNamingTheProblem(string header, int dataBytes, string expected)
     {
@@ -101,6 +101,22 @@ public sealed class SafeTensorsFileTests : IDisposable
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Contains("bad.safetensors", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_IntegerBuffer_IsListedButNotReadAsFloat()
+    {
+        var path = Write(
+            """
+            {"position_ids":{"dtype":"I64","shape":[1,2],"data_offsets":[0,16]},
+             "w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}
+            """,
+            new byte[20]);
+        using var file = SafeTensorsFile.Open(path);
+
+        Assert.Equal("I64", file.Entries[0].DType);
+        Assert.Equal([0f], file.ReadFloat32(file.Entries[1]));
+        Assert.Throws<NotSupportedException>(() => file.ReadFloat32(file.Entries[0]));
     }
 
     [Fact]
