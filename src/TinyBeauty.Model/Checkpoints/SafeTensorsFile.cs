@@ -123,7 +123,8 @@ public sealed class SafeTensorsFile : IDisposable
     /// <param name="entry">An entry of this file.</param>
     /// <exception cref="ArgumentException">The entry does not belong to this file.</exception>
     /// <exception cref="NotSupportedException">The entry is not a floating-point tensor.</exception>
-    /// <exception cref="InvalidDataException">The file is shorter than its header said (it changed on disk).</exception>
+    /// <exception cref="InvalidDataException">The file is shorter than its header says (it changed on disk).
+    /// </exception>
     public float[] ReadFloat32(SafeTensorsEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -142,7 +143,8 @@ public sealed class SafeTensorsFile : IDisposable
     /// The entry does not belong to this file, or the destination length differs from its element count.
     /// </exception>
     /// <exception cref="NotSupportedException">The entry is not a floating-point tensor.</exception>
-    /// <exception cref="InvalidDataException">The file is shorter than its header said (it changed on disk).</exception>
+    /// <exception cref="InvalidDataException">The file is shorter than its header says (it changed on disk).
+    /// </exception>
     public void ReadFloat32(SafeTensorsEntry entry, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(entry);

@@ -17,13 +17,13 @@ internal static class Layers
     public static Linear Linear(long input, long output, Device device, bool bias = true) =>
         nn.Linear(input, output, hasBias: bias, device: device);
 
-    /// <summary>A group norm with affine weight and bias.</summary>
+    /// <summary>A group norm with affine weight one and bias zero.</summary>
     public static GroupNorm GroupNorm(long groups, long channels, double epsilon, Device device) =>
-        nn.GroupNorm(groups, channels, eps: epsilon, device: device);
+        Affine(nn.GroupNorm(groups, channels, eps: epsilon, device: device));
 
-    /// <summary>A layer norm over the last dimension with affine weight and bias.</summary>
+    /// <summary>A layer norm over the last dimension with affine weight one and bias zero.</summary>
     public static LayerNorm LayerNorm(long width, double epsilon, Device device) =>
-        nn.LayerNorm(width, eps: epsilon, device: device);
+        Affine(nn.LayerNorm(width, eps: epsilon, device: device));
 
     /// <summary>Sets a module's parameters to zero, as diffusers does for ControlNet's output convolutions.</summary>
     public static T Zeroed<T>(T module)
@@ -36,6 +36,30 @@ internal static class Layers
         }
 
         return module;
+    }
+
+    /// <summary>
+    /// Sets a norm's weight to one and bias to zero, PyTorch's initialization. TorchSharp 0.107 leaves the affine
+    /// parameters of a group norm built with an explicit device uninitialized (arbitrary memory, sometimes huge or
+    /// NaN), so every norm is initialized here.
+    /// </summary>
+    private static T Affine<T>(T norm)
+        where T : nn.Module
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in norm.named_parameters())
+        {
+            if (name == "weight")
+            {
+                parameter.fill_(1.0);
+            }
+            else
+            {
+                parameter.zero_();
+            }
+        }
+
+        return norm;
     }
 
     /// <summary>Multi-head attention over [B, N, heads x width] projections, returning the same layout.</summary>

@@ -16,7 +16,7 @@ internal sealed class ResnetBlock2D : nn.Module
     private readonly Conv2d _conv2;
     private readonly Conv2d? _shortcut;
 
-    /// <summary>Builds the block; a null time-embedding width gives the VAE's blocks (no <c>time_emb_proj</c>).</summary>
+    /// <summary>Builds the block; a null time-embedding width gives the VAE's (no <c>time_emb_proj</c>).</summary>
     public ResnetBlock2D(
         long input,
         long output,

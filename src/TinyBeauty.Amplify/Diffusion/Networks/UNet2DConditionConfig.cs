@@ -18,7 +18,7 @@ public sealed record UNet2DConditionConfig
     /// <summary>Gets the channels predicted (4 for SD1.5).</summary>
     public int OutChannels { get; init; } = 4;
 
-    /// <summary>Gets the channels of each resolution level, from the finest: [320, 640, 1280, 1280] for SD1.5.</summary>
+    /// <summary>Gets the channels per resolution level, from the finest: [320, 640, 1280, 1280] for SD1.5.</summary>
     public IReadOnlyList<int> BlockOutChannels { get; init; } = [320, 640, 1280, 1280];
 
     /// <summary>Gets the kind of each down block, from the finest level; one per entry of the channels.</summary>

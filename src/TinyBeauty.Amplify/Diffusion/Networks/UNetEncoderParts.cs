@@ -31,7 +31,7 @@ internal static class UNetEncoderParts
         return blocks;
     }
 
-    /// <summary>Gets the number of skip connections the down path produces (conv_in, every layer, downsamplers).</summary>
+    /// <summary>Gets the skip connections of the down path: conv_in, every layer and every downsampler.</summary>
     public static int SkipCount(UNet2DConditionConfig config) =>
         1 + (config.BlockOutChannels.Count * config.LayersPerBlock) + (config.BlockOutChannels.Count - 1);
 

@@ -59,7 +59,7 @@ internal sealed class VaeDecoder : nn.Module
         return _convOut.forward(nn.functional.silu(_normOut.forward(hidden)));
     }
 
-    /// <summary>diffusers' <c>UpDecoderBlock2D</c>: residual blocks without skips, then an optional upsampler.</summary>
+    /// <summary>diffusers' <c>UpDecoderBlock2D</c>: residual blocks without skips, then maybe an upsampler.</summary>
     private sealed class DecoderUpBlock : nn.Module
     {
         private readonly ResnetBlock2D[] _resnets;

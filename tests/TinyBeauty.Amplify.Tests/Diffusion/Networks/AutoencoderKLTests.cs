@@ -82,7 +82,10 @@ public sealed class AutoencoderKLTests : IDisposable
         using var original = TinyNetworks.Randomize(new AutoencoderKL(AutoencoderKLConfig.TinyStableDiffusionTest), 6);
         using var reloaded = new AutoencoderKL(AutoencoderKLConfig.TinyStableDiffusionTest);
         using var scope = NewDisposeScope();
-        TinyNetworks.WriteEdited(original, path, tensors => tensors.Select(pair => (ToLegacy(pair.Name), pair.Tensor)).ToList());
+        TinyNetworks.WriteEdited(
+            original,
+            path,
+            tensors => tensors.Select(pair => (ToLegacy(pair.Name), pair.Tensor)).ToList());
         var latents = TinyNetworks.Normal(7, 1, 4, 8, 8);
 
         DiffusionWeights.Load(reloaded, path);

@@ -12,7 +12,7 @@ public sealed class DiffusersFolderTests : IDisposable
     [Fact]
     public void LoadUNetAndVae_DiffusersLayout_LoadTheSavedWeights()
     {
-        using var unet = TinyNetworks.Randomize(new UNet2DConditionModel(UNet2DConditionConfig.TinyStableDiffusionTest), 1);
+        using var unet = TinyNetworks.Randomize(TinyUNet(), 1);
         using var vae = TinyNetworks.Randomize(new AutoencoderKL(AutoencoderKLConfig.TinyStableDiffusionTest), 2);
         DiffusionWeights.Save(unet, Component("unet", "diffusion_pytorch_model.safetensors"));
         DiffusionWeights.Save(vae, Component("vae", "diffusion_pytorch_model.safetensors"));
@@ -104,4 +104,6 @@ public sealed class DiffusersFolderTests : IDisposable
         Directory.CreateDirectory(directory);
         return Path.Combine(directory, file);
     }
+
+    private static UNet2DConditionModel TinyUNet() => new(UNet2DConditionConfig.TinyStableDiffusionTest);
 }

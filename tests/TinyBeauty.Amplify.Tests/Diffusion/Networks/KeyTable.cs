@@ -8,7 +8,7 @@ internal static class KeyTable
 {
     public const string Folder = "reference/sd15/";
 
-    /// <summary>Reads the float rows of a table as name and shape, in table order (int64 buffers are left out).</summary>
+    /// <summary>Reads the float rows of a table as name and shape, in table order (int64 buffers left out).</summary>
     public static IReadOnlyList<(string Name, long[] Shape)> ReadParameters(string relativePath)
     {
         var rows = new List<(string, long[])>();

@@ -6,7 +6,7 @@ namespace TinyBeauty.Amplify.Tests.Diffusion.Networks;
 /// <summary>Seeded inputs and weights for the tiny networks.</summary>
 internal static class TinyNetworks
 {
-    /// <summary>Overwrites every parameter with seeded normal values x 0.2 (so zero-initialized layers act too).</summary>
+    /// <summary>Sets every parameter to seeded normal values x 0.2 (so zero-initialized layers act too).</summary>
     public static T Randomize<T>(T network, long seed)
         where T : nn.Module
     {
@@ -32,7 +32,7 @@ internal static class TinyNetworks
         Assert.True(expected.eq(actual).all().item<bool>(), "The tensors differ.");
     }
 
-    /// <summary>Asserts that two tensors have the same shape and differ by at most <paramref name="tolerance"/>.</summary>
+    /// <summary>Asserts equal shapes and values that differ by at most <paramref name="tolerance"/>.</summary>
     public static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);

@@ -21,9 +21,27 @@ public sealed class UNet2DConditionModelTests : IDisposable
     }
 
     [Fact]
+    public void Constructor_EveryNorm_StartsAtWeightOneAndBiasZero()
+    {
+        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.TinyStableDiffusionTest);
+        using var vae = new AutoencoderKL(AutoencoderKLConfig.TinyStableDiffusionTest);
+        var norms = unet.named_parameters()
+            .Concat(vae.named_parameters())
+            .Where(pair => pair.name.Contains("norm", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.NotEmpty(norms);
+        foreach (var (name, parameter) in norms)
+        {
+            var expected = name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f;
+            Assert.True(parameter.eq(expected).all().item<bool>(), $"{name} is not initialized to {expected}.");
+        }
+    }
+
+    [Fact]
     public void Forward_TinyUNet_ReturnsTheSampleShape()
     {
-        using var unet = TinyNetworks.Randomize(new UNet2DConditionModel(UNet2DConditionConfig.TinyStableDiffusionTest), 1);
+        using var unet = TinyNetworks.Randomize(TinyUNet(), 1);
         using var scope = NewDisposeScope();
         var sample = TinyNetworks.Normal(2, 2, 4, 16, 16);
         var context = TinyNetworks.Normal(3, 2, 5, 32);
@@ -102,7 +120,7 @@ public sealed class UNet2DConditionModelTests : IDisposable
     public void SaveThenLoad_FreshUNet_GivesIdenticalOutputs()
     {
         var path = Path.Combine(_folder, "unet.safetensors");
-        using var original = TinyNetworks.Randomize(new UNet2DConditionModel(UNet2DConditionConfig.TinyStableDiffusionTest), 7);
+        using var original = TinyNetworks.Randomize(TinyUNet(), 7);
         using var reloaded = new UNet2DConditionModel(UNet2DConditionConfig.TinyStableDiffusionTest);
         using var scope = NewDisposeScope();
         var sample = TinyNetworks.Normal(8, 1, 4, 8, 8);
@@ -148,6 +166,9 @@ public sealed class UNet2DConditionModelTests : IDisposable
             zeros(batch, 8, half, half),
             zeros(batch, 8, half, half),
         };
-        return new ControlNetResiduals(down, zeros(batch, 8, side / 2, side / 2));
+
+        return new ControlNetResiduals(down, zeros(batch, 8, half, half));
     }
+
+    private static UNet2DConditionModel TinyUNet() => new(UNet2DConditionConfig.TinyStableDiffusionTest);
 }
