@@ -62,6 +62,17 @@ public sealed class DiffusionComponentsTests
     }
 
     [Fact]
+    public void Constructor_OnMetaDevice_HoldsShapesWithoutStorage()
+    {
+        using var unet = new UNet2DConditionModel(UNet2DConditionConfig.StableDiffusion15, DiffusionNetworks.Meta);
+
+        var parameters = unet.parameters().ToList();
+
+        Assert.Equal(686, parameters.Count);
+        Assert.All(parameters, parameter => Assert.Equal(TorchSharp.DeviceType.META, parameter.device_type));
+    }
+
+    [Fact]
     public void ParameterShape_ToString_IsNameTabAndCommaSeparatedDimensions()
     {
         var shape = new ParameterShape("conv_in.weight", [320, 4, 3, 3]);
