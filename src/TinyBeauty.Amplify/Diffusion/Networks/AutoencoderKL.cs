@@ -110,9 +110,7 @@ public sealed class AutoencoderKL : nn.Module
     /// <summary>Maps a legacy mid-block attention key to its current name; other keys are returned unchanged.</summary>
     internal static string RenameLegacy(string key)
     {
-        var marker = ".mid_block.attentions.";
-        var at = key.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0)
+        if (!key.Contains(".mid_block.attentions.", StringComparison.Ordinal))
         {
             return key;
         }

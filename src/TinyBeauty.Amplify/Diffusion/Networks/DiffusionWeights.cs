@@ -34,7 +34,8 @@ public static class DiffusionWeights
     /// <exception cref="DiffusionWeightsException">
     /// The file is missing or not valid safetensors, a tensor is missing, extra or misshaped, a dtype is not F32,
     /// F16 or BF16, or <see cref="DiffusionWeightsOptions.RequireFloat32"/> is set and the file holds F16 or BF16
-    /// tensors. The parameters are unchanged in every case.
+    /// tensors; the parameters are then unchanged. Also thrown when the file cannot be read to its end (it changed on
+    /// disk or the disk failed), in which case some parameters may already hold the new values.
     /// </exception>
     public static void Load(nn.Module network, string path, DiffusionWeightsOptions? options = null)
     {
@@ -48,7 +49,19 @@ public static class DiffusionWeights
         using var noGrad = no_grad();
         foreach (var (parameter, entry) in plan)
         {
-            var values = file.ReadFloat32(entry);
+            float[] values;
+            try
+            {
+                values = file.ReadFloat32(entry);
+            }
+            catch (Exception exception) when (exception is IOException or InvalidDataException)
+            {
+                throw new DiffusionWeightsException(
+                    $"'{file.FilePath}': tensor '{entry.Name}' could not be read ({exception.Message}); the network "
+                    + "is partly loaded.",
+                    exception);
+            }
+
             using var source = tensor(values, entry.Shape.Select(dimension => (long)dimension).ToArray());
             parameter.copy_(source);
         }
