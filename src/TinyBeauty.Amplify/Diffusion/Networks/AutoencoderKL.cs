@@ -10,7 +10,7 @@ namespace TinyBeauty.Amplify.Diffusion.Networks;
 /// <remarks>
 /// <para>
 /// <c>named_parameters()</c> yields the current diffusers keys (<c>to_q</c>/<c>to_k</c>/<c>to_v</c>/<c>to_out.0</c>
-/// in the mid-block attentions); <see cref="DiffusionWeights.Load"/> also accepts files with the legacy names (see
+/// in the mid-block attentions); <see cref="DiffusionWeights"/> also accepts files with the legacy names (see
 /// <see cref="LegacyNameMap"/>), such as the SD1.5 VAE on the Hub.
 /// </para>
 /// <para>

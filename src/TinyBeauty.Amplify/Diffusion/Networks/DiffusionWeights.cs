@@ -44,11 +44,13 @@ public static class DiffusionWeights
         options ??= DiffusionWeightsOptions.Default;
 
         using var file = Open(path);
-        var plan = Plan(network, file, options);
+        var sources = file.Entries.Select(entry => new SourceTensor(entry.Name, entry.Shape, entry.DType)).ToList();
+        var plan = Plan(network, sources, file.FilePath, options);
 
         using var noGrad = no_grad();
-        foreach (var (parameter, entry) in plan)
+        foreach (var (parameter, index) in plan)
         {
+            var entry = file.Entries[index];
             float[] values;
             try
             {
@@ -62,8 +64,38 @@ public static class DiffusionWeights
                     exception);
             }
 
-            using var source = tensor(values, entry.Shape.Select(dimension => (long)dimension).ToArray());
-            parameter.copy_(source);
+            using var stored = tensor(values, entry.Shape.Select(dimension => (long)dimension).ToArray());
+            parameter.copy_(stored);
+        }
+    }
+
+    /// <summary>
+    /// Copies float32 tensors held in managed memory into a network's parameters, with the same name and shape
+    /// checks (and legacy-name handling) as <see cref="Load(nn.Module, string, DiffusionWeightsOptions?)"/>. This
+    /// loads a PyTorch pickle checkpoint read with <see cref="PyTorchCheckpoint"/>, such as TinyBeauty's
+    /// <c>proj.pth</c> for an <see cref="ImageTokenProjection"/>.
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="weights">The tensors, keyed by state-dict name.</param>
+    /// <param name="source">Names the origin in error messages, for example the file name.</param>
+    /// <exception cref="DiffusionWeightsException">A tensor is missing, extra or misshaped; the parameters are then
+    /// unchanged.</exception>
+    public static void Load(nn.Module network, StateDictionary weights, string source)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+
+        var tensors = weights.Tensors;
+        var sources = tensors.Select(named => new SourceTensor(named.Name, named.Shape, "F32")).ToList();
+        var plan = Plan(network, sources, source, DiffusionWeightsOptions.Default);
+
+        using var noGrad = no_grad();
+        foreach (var (parameter, index) in plan)
+        {
+            var named = tensors[index];
+            using var values = tensor(named.Data, named.Shape.Select(dimension => (long)dimension).ToArray());
+            parameter.copy_(values);
         }
     }
 
@@ -199,26 +231,27 @@ public static class DiffusionWeights
         }
     }
 
-    /// <summary>Matches every parameter with a file entry, checking names, shapes and dtypes.</summary>
-    private static List<(Tensor Parameter, SafeTensorsEntry Entry)> Plan(
+    /// <summary>Matches every parameter with a source tensor (by index), checking names, shapes and dtypes.</summary>
+    private static List<(Tensor Parameter, int Index)> Plan(
         nn.Module network,
-        SafeTensorsFile file,
+        IReadOnlyList<SourceTensor> sources,
+        string source,
         DiffusionWeightsOptions options)
     {
-        var source = file.FilePath;
-        var byKey = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
-        foreach (var entry in file.Entries)
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var index = 0; index < sources.Count; index++)
         {
-            if (network is ClipVisionModelWithProjection && entry.Name == ClipVisionModelWithProjection.PositionIdsKey)
+            var name = sources[index].Name;
+            if (network is ClipVisionModelWithProjection && name == ClipVisionModelWithProjection.PositionIdsKey)
             {
                 continue;
             }
 
-            var key = network is AutoencoderKL ? AutoencoderKL.RenameLegacy(entry.Name) : entry.Name;
-            if (!byKey.TryAdd(key, entry))
+            var key = network is AutoencoderKL ? AutoencoderKL.RenameLegacy(name) : name;
+            if (!byKey.TryAdd(key, index))
             {
                 throw new DiffusionWeightsException(
-                    $"'{source}' holds both '{byKey[key].Name}' and '{entry.Name}', which are the same tensor "
+                    $"'{source}' holds both '{sources[byKey[key]].Name}' and '{name}', which are the same tensor "
                     + $"'{key}' (legacy and current names).");
             }
         }
@@ -226,7 +259,7 @@ public static class DiffusionWeights
         var parameters = network.named_parameters().ToList();
         var expected = parameters.Select(pair => pair.name).ToHashSet(StringComparer.Ordinal);
         var missing = parameters.Select(pair => pair.name).Where(name => !byKey.ContainsKey(name)).ToList();
-        var extra = byKey.Where(pair => !expected.Contains(pair.Key)).Select(pair => pair.Value.Name).ToList();
+        var extra = byKey.Where(pair => !expected.Contains(pair.Key)).Select(pair => sources[pair.Value].Name).ToList();
         if (missing.Count > 0 || extra.Count > 0)
         {
             var problems = new List<string>();
@@ -244,28 +277,29 @@ public static class DiffusionWeights
                 $"'{source}' does not match {network.GetType().Name}: {string.Join("; ", problems)}.");
         }
 
-        var plan = new List<(Tensor, SafeTensorsEntry)>(parameters.Count);
+        var plan = new List<(Tensor, int)>(parameters.Count);
         foreach (var (name, parameter) in parameters)
         {
-            var entry = byKey[name];
-            if (!entry.Shape.Select(dimension => (long)dimension).SequenceEqual(parameter.shape))
+            var index = byKey[name];
+            var tensor = sources[index];
+            if (!tensor.Shape.Select(dimension => (long)dimension).SequenceEqual(parameter.shape))
             {
                 throw new DiffusionWeightsException(
-                    $"'{source}': tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}] but "
+                    $"'{source}': tensor '{tensor.Name}' has shape [{string.Join(", ", tensor.Shape)}] but "
                     + $"{network.GetType().Name} expects [{string.Join(", ", parameter.shape)}].");
             }
 
-            if (entry.DType is not ("F32" or "F16" or "BF16"))
+            if (tensor.DType is not ("F32" or "F16" or "BF16"))
             {
                 throw new DiffusionWeightsException(
-                    $"'{source}': tensor '{entry.Name}' has dtype {entry.DType}; only F32, F16 and BF16 are "
+                    $"'{source}': tensor '{tensor.Name}' has dtype {tensor.DType}; only F32, F16 and BF16 are "
                     + "accepted.");
             }
 
-            plan.Add((parameter, entry));
+            plan.Add((parameter, index));
         }
 
-        var reduced = plan.Select(step => step.Item2).FirstOrDefault(entry => entry.DType != "F32");
+        var reduced = plan.Select(step => sources[step.Item2]).FirstOrDefault(tensor => tensor.DType != "F32");
         if (options.RequireFloat32 && reduced is not null)
         {
             throw new DiffusionWeightsException(
@@ -279,6 +313,9 @@ public static class DiffusionWeights
     private static string List(List<string> names) =>
         string.Join(", ", names.Take(ListedNames).Select(name => $"'{name}'"))
         + (names.Count > ListedNames ? $" and {names.Count - ListedNames} more" : "");
+
+    /// <summary>What the checks need to know of a stored tensor.</summary>
+    private sealed record SourceTensor(string Name, IReadOnlyList<int> Shape, string DType);
 
     private static string? DTypeName(ScalarType type) => type switch
     {

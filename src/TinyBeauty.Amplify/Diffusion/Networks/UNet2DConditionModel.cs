@@ -10,7 +10,7 @@ namespace TinyBeauty.Amplify.Diffusion.Networks;
 /// <remarks>
 /// <para>
 /// <c>named_parameters()</c> yields exactly the diffusers state-dict keys, in <c>state_dict()</c> order, with the
-/// same shapes, so diffusers checkpoints load with <see cref="DiffusionWeights.Load"/>.
+/// same shapes, so diffusers checkpoints load with <see cref="DiffusionWeights"/>.
 /// </para>
 /// <para>
 /// The module owns native memory: dispose it when done. Parameters are float32 on the construction device until

@@ -1,4 +1,5 @@
 using TinyBeauty.Amplify.Diffusion.Networks;
+using TinyBeauty.Model.Checkpoints;
 using static TorchSharp.torch;
 
 namespace TinyBeauty.Amplify.Tests.Diffusion.Networks;
@@ -63,5 +64,39 @@ public sealed class ImageTokenProjectionTests
         using var scope = NewDisposeScope();
 
         Assert.Throws<ArgumentException>(() => projection.Forward(zeros(1, 33)));
+    }
+
+    [Fact]
+    public void Load_StateDictionaryWithProjKeys_GivesTheSameTokens()
+    {
+        using var original = TinyNetworks.Randomize(new ImageTokenProjection(ImageTokenProjectionConfig.TinyTest), 5);
+        using var reloaded = new ImageTokenProjection(ImageTokenProjectionConfig.TinyTest);
+        using var scope = NewDisposeScope();
+        var weights = new StateDictionary();
+        foreach (var (name, parameter) in original.named_parameters())
+        {
+            var shape = parameter.shape.Select(dimension => (int)dimension).ToArray();
+            weights.Add(new NamedTensor(name, shape, parameter.data<float>().ToArray()));
+        }
+
+        DiffusionWeights.Load(reloaded, weights, "proj.pth");
+
+        var embeddings = TinyNetworks.Normal(6, 2, 32);
+        TinyNetworks.AssertIdentical(original.Forward(embeddings), reloaded.Forward(embeddings));
+    }
+
+    [Fact]
+    public void Load_StateDictionaryMissingNorm_ThrowsNamingSourceAndTensor()
+    {
+        using var projection = new ImageTokenProjection(ImageTokenProjectionConfig.TinyTest);
+        var weights = new StateDictionary();
+        weights.Add(new NamedTensor("proj.weight", [128, 32], new float[128 * 32]));
+        weights.Add(new NamedTensor("proj.bias", [128], new float[128]));
+
+        var error = Assert.Throws<DiffusionWeightsException>(
+            () => DiffusionWeights.Load(projection, weights, "proj.pth"));
+
+        Assert.Contains("'proj.pth'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'norm.weight'", error.Message, StringComparison.Ordinal);
     }
 }
