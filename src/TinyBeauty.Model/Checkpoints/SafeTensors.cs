@@ -184,20 +184,7 @@ public static class SafeTensors
 
         var entries = ParseHeader(header, source, out metadata);
 
-        // The data section must be tiled exactly by the tensors: sorted by start, each begins where the last ended.
-        long expected = 0;
-        foreach (var entry in entries.OrderBy(entry => entry.Begin))
-        {
-            if (entry.Begin != expected)
-            {
-                var problem = entry.Begin < expected ? "overlaps the previous tensor" : "leaves a gap before it";
-                throw new InvalidDataException(
-                    $"{source}: tensor '{entry.Name}' starts at data offset {entry.Begin}, which {problem} "
-                    + $"(expected {expected}).");
-            }
-
-            expected = entry.End;
-        }
+        var expected = MeasureDataSection(entries, source);
 
         if (expected > Array.MaxLength)
         {
@@ -230,7 +217,38 @@ public static class SafeTensors
         return result;
     }
 
-    private static List<Entry> ParseHeader(byte[] header, string source, out Dictionary<string, string> metadata)
+    /// <summary>
+    /// Checks that the entries tile the data section exactly (sorted by start, each begins where the last ended)
+    /// and returns the section's length in bytes.
+    /// </summary>
+    internal static long MeasureDataSection(IEnumerable<Entry> entries, string source)
+    {
+        long expected = 0;
+        foreach (var entry in entries.OrderBy(entry => entry.Begin))
+        {
+            if (entry.Begin != expected)
+            {
+                var problem = entry.Begin < expected ? "overlaps the previous tensor" : "leaves a gap before it";
+                throw new InvalidDataException(
+                    $"{source}: tensor '{entry.Name}' starts at data offset {entry.Begin}, which {problem} "
+                    + $"(expected {expected}).");
+            }
+
+            expected = entry.End;
+        }
+
+        return expected;
+    }
+
+    /// <summary>
+    /// Parses the JSON header into tensor entries (in header order) and metadata strings. With
+    /// <paramref name="acceptIntegers"/>, integer and boolean dtypes are listed too (their sizes are checked).
+    /// </summary>
+    internal static List<Entry> ParseHeader(
+        byte[] header,
+        string source,
+        out Dictionary<string, string> metadata,
+        bool acceptIntegers = false)
     {
         metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<Entry>();
@@ -266,7 +284,7 @@ public static class SafeTensors
                     continue;
                 }
 
-                entries.Add(ParseEntry(property.Name, property.Value, source));
+                entries.Add(ParseEntry(property.Name, property.Value, source, acceptIntegers));
             }
         }
 
@@ -291,7 +309,7 @@ public static class SafeTensors
         }
     }
 
-    private static Entry ParseEntry(string name, JsonElement element, string source)
+    private static Entry ParseEntry(string name, JsonElement element, string source, bool acceptIntegers)
     {
         InvalidDataException Bad(string problem) => new($"{source}: tensor '{name}' {problem}.");
 
@@ -304,8 +322,10 @@ public static class SafeTensors
         }
 
         var dtype = dtypeElement.ValueKind == JsonValueKind.String ? dtypeElement.GetString()! : "";
-        var elementSize = StoredElements.Size(
-            ToStoredType(dtype) ?? throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded"));
+        var storedType = ToStoredType(dtype);
+        var elementSize = storedType is { } floating ? StoredElements.Size(floating)
+            : acceptIntegers && IntegerSize(dtype) is { } size ? size
+            : throw Bad($"has dtype '{dtype}'; only F32, F16, BF16 and F64 can be loaded");
 
         if (shapeElement.ValueKind != JsonValueKind.Array)
         {
@@ -350,7 +370,16 @@ public static class SafeTensors
         return new Entry(name, dtype, shape, (int)count, begin, end);
     }
 
-    private static StoredElementType? ToStoredType(string dtype) => dtype switch
+    private static int? IntegerSize(string dtype) => dtype switch
+    {
+        "I64" or "U64" => 8,
+        "I32" or "U32" => 4,
+        "I16" or "U16" => 2,
+        "I8" or "U8" or "BOOL" => 1,
+        _ => null,
+    };
+
+    internal static StoredElementType? ToStoredType(string dtype) => dtype switch
     {
         "F32" => StoredElementType.Float32,
         "F16" => StoredElementType.Float16,
@@ -359,5 +388,6 @@ public static class SafeTensors
         _ => null,
     };
 
-    private sealed record Entry(string Name, string DType, int[] Shape, int Count, long Begin, long End);
+    /// <summary>One tensor of the header; offsets are counted from the start of the data section.</summary>
+    internal sealed record Entry(string Name, string DType, int[] Shape, int Count, long Begin, long End);
 }
