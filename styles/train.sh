@@ -5,11 +5,13 @@
 #
 #   bash styles/train.sh [style ...]      (default: every styles/*.json)
 #
-# Work folders go to $WORK (default: artifacts/styles). On an idle 2-core CPU each style takes about 10 minutes.
+# Work folders go to $WORK (default: artifacts/styles), models to $MODELS (default: styles). On an idle
+# 2-core CPU each style takes about 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work="${WORK:-artifacts/styles}"
+models="${MODELS:-styles}"
 pairs_per_style="${PAIRS:-136}"
 epochs="${EPOCHS:-15}"
 cli=(dotnet run --project samples/TinyBeauty.Cli -c Release --)
@@ -27,5 +29,6 @@ for style in "${styles[@]}"; do
     --count "$pairs_per_style" --size 256 --crop-scale 1.6 --crop-jitter 0.15 --seed 1
   "${cli[@]}" train --pairs "$work/$style/pairs" -o "$work/$style/run" \
     --epochs "$epochs" --batch 4 --crop 128 --lr 1e-3 --change-emphasis 15 --seed 1
-  cp "$work/$style/run/model.onnx" "styles/$style.onnx"
+  mkdir -p "$models"
+  cp "$work/$style/run/model.onnx" "$models/$style.onnx"
 done
