@@ -172,8 +172,17 @@ internal static class EvaluateCommand
         text.AppendLine();
         text.AppendLine("| region | PSNR model (dB) | PSNR nothing (dB) | gain (dB) | SSIM model | SSIM nothing |");
         text.AppendLine("|---|---|---|---|---|---|");
-        foreach (var (region, list) in scores)
+        foreach (var (region, all) in scores)
         {
+            // A pair whose target equals its before image inside the region (the style does not paint there) has
+            // no finite score for doing nothing; it says nothing about the model and is left out.
+            var list = all.Where(s => double.IsFinite(s.Np)).ToList();
+            if (list.Count == 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {region} | not painted by this style | | | | |");
+                continue;
+            }
+
             var model = list.Average(s => s.Mp);
             var none = list.Average(s => s.Np);
             text.AppendLine(CultureInfo.InvariantCulture,
