@@ -73,7 +73,10 @@ public static class DiffusionFaceCrops
         var masks = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (name, region) in new[]
         {
-            ("face", FaceRegion.Face), ("lips", FaceRegion.Lips), ("brows", FaceRegion.Brows), ("eyes", FaceRegion.Eyes),
+            ("face", FaceRegion.Face),
+            ("lips", FaceRegion.Lips),
+            ("brows", FaceRegion.Brows),
+            ("eyes", FaceRegion.Eyes),
         })
         {
             var mask = new byte[size * size];

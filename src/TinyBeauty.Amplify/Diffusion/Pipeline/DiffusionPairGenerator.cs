@@ -296,7 +296,8 @@ public sealed class DiffusionPairGenerator
             return _models.UNet.Forward(latents, timestep, context);
         }
 
-        using var residuals = _models.ControlNet.Forward(latents, timestep, context, condition, Options.ControlNetScale);
+        using var residuals = _models.ControlNet.Forward(
+            latents, timestep, context, condition, Options.ControlNetScale);
         return _models.UNet.Forward(latents, timestep, context, residuals);
     };
 
