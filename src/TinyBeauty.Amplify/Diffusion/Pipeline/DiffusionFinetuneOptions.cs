@@ -1,5 +1,4 @@
 using TinyBeauty.Amplify.Diffusion.Guidance;
-using static TorchSharp.torch;
 
 namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 
@@ -45,9 +44,6 @@ public sealed record DiffusionFinetuneOptions
     /// <summary>Gets the mask regions whose union is the changed region, matched against the pair folder's mask
     /// names; default face, lips, brows, eyes and eye-region.</summary>
     public IReadOnlyList<string> MaskRegions { get; init; } = ["face", "lips", "brows", "eyes", "eye-region"];
-
-    /// <summary>Gets where the networks run; null means the models' device.</summary>
-    public Device? Device { get; init; }
 
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>

@@ -27,6 +27,7 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// skipped and reported.
 /// </para>
 /// <para>
+/// The networks run where <see cref="DiffusionModels"/> put them (see <see cref="DiffusionModelsOptions.Device"/>).
 /// Images are resized to <see cref="DiffusionFinetuneOptions.Size"/> square (stretched when they are not square),
 /// masks with them. The optimiser is AdamW (betas 0.9 and 0.999, epsilon 1e-8, decoupled weight decay), written out
 /// here so that its state is checkpointed exactly. Every random draw of step k comes from a CPU generator seeded from
@@ -106,7 +107,7 @@ public sealed class DiffusionFinetuner
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         var folder = PairFolder.Open(seedsFolder);
         var skipped = folder.Problems.Select(problem => new DiffusionProblem(problem.Path, problem.Reason)).ToList();
-        var device = Options.Device ?? _models.Device;
+        var device = _models.Device;
         var adapter = _models.InjectLora(Options.Rank, Options.Seed);
 
         var seeds = new List<Seed>();
