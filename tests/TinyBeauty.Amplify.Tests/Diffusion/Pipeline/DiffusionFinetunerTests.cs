@@ -130,6 +130,34 @@ public sealed class DiffusionFinetunerTests : IDisposable
     }
 
     [Fact]
+    public void Run_ResumeWithAnotherSeed_RefusesTheStateFile()
+    {
+        var output = Path.Combine(_root, "lora.safetensors");
+        using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 7);
+        new DiffusionFinetuner(models, Options() with { MaxSteps = 2 }).Run(Seeds, output);
+
+        using var other = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 7);
+        var resumed = new DiffusionFinetuner(other, Options() with { MaxSteps = 4, Resume = true, Seed = 12 });
+        var exception = Assert.Throws<InvalidDataException>(() => resumed.Run(Seeds, output));
+
+        Assert.Contains("seed", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SeedsLargerThanTheSize_AreResized()
+    {
+        var folder = Path.Combine(_root, "large");
+        SeedPairs.Write(folder, 2, 40);
+        using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 8);
+
+        var report = new DiffusionFinetuner(models, Options() with { MaxSteps = 2 })
+            .Run(folder, Path.Combine(_root, "lora.safetensors"));
+
+        Assert.Equal(2, report.Losses.Count);
+        Assert.Empty(report.Skipped);
+    }
+
+    [Fact]
     public void Constructor_SizeNotAMultipleOfTheNetworks_Throws()
     {
         using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 6);

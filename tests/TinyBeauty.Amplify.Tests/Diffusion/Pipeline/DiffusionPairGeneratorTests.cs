@@ -117,6 +117,42 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Run_NoFaceFound_ReportsThePhotoAndWritesNothing()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var output = Path.Combine(_root, "pairs");
+
+        var report = new DiffusionPairGenerator(models, (_, _) => [], Options()).Run(Faces, style, output);
+
+        Assert.Equal(0, report.Written);
+        Assert.Equal(3, report.Problems.Count);
+        Assert.Contains(report.Problems, problem => problem.Reason == "No face was found.");
+        Assert.Empty(Directory.GetFiles(Path.Combine(output, "after")));
+    }
+
+    [Fact]
+    public void Run_CropOfAnotherSize_Throws()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var cropper = CenterCrop(255);
+        DiffusionFaceCropper wrongSize = (photo, _) => cropper(photo, Size * 2);
+
+        Assert.Throws<InvalidOperationException>(
+            () => Generator(models, wrongSize).Run(Faces, style, Path.Combine(_root, "pairs")));
+    }
+
+    [Fact]
+    public void Constructor_SizeNotAMultipleOfTheNetworks_Throws()
+    {
+        using var models = TinyModels();
+
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => new DiffusionPairGenerator(models, CenterCrop(255), Options() with { Size = 30 }));
+    }
+
+    [Fact]
     public void Run_WithControlNet_WritesPairs()
     {
         using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.TinyWithControlNet, seed: 3);
