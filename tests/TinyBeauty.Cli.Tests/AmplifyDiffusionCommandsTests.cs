@@ -2,6 +2,7 @@ using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TinyBeauty.Amplify.Diffusion.Pipeline;
+using TinyBeauty.Testing;
 using static TinyBeauty.Cli.Tests.CliProcess;
 
 namespace TinyBeauty.Cli.Tests;
@@ -61,12 +62,7 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
     [Fact]
     public void Finetune_TinyConfig_WritesTheLoraAndReportsProgress()
     {
-        var model = Path.Combine(_folder, "model");
-        using (var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 1))
-        {
-            models.Save(model);
-        }
-
+        var model = WriteTinyModel();
         var seeds = WriteSeeds(count: 2);
         var output = Path.Combine(_folder, "lora.safetensors");
 
@@ -81,8 +77,58 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
         Assert.True(File.Exists(output + ".state.safetensors"));
     }
 
+    [Fact]
+    public void Generate_TinyConfigAfterFinetune_WritesAPairForTheAstronaut()
+    {
+        var model = WriteTinyModel();
+        var lora = Path.Combine(_folder, "lora.safetensors");
+        var finetune = Run("amplify", "finetune", "--base", model, "--seeds", WriteSeeds(count: 1), "-o", lora,
+            "--config", "tiny", "--size", "32", "--epochs", "1");
+        var faces = Path.Combine(_folder, "faces");
+        Directory.CreateDirectory(faces);
+        File.Copy(
+            Path.Combine(RepositoryData.Root, "data", "faces", "held-out", "astronaut.png"),
+            Path.Combine(faces, "astronaut.png"));
+        var style = Path.Combine(_folder, "seeds", "after", "face0.png");
+        var pairs = Path.Combine(_folder, "pairs");
+
+        var result = Run("amplify", "generate", "--base", model, "--lora", lora, "--style", style, "--faces", faces,
+            "-o", pairs, "--config", "tiny", "--size", "32", "--steps", "4", "--seed", "2");
+
+        Assert.True(finetune.ExitCode == 0, finetune.Error);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("1 pairs written", result.Output, StringComparison.Ordinal);
+        var info = Image.Identify(Path.Combine(pairs, "after", "astronaut-f0.png"));
+        Assert.Equal((32, 32), (info.Width, info.Height));
+        Assert.True(File.Exists(Path.Combine(pairs, "masks", "astronaut-f0-lips.png")));
+    }
+
+    [Fact]
+    public void Generate_MissingLoraFile_PrintsOneErrorLine()
+    {
+        var model = WriteTinyModel();
+        var style = Path.Combine(WriteSeeds(count: 1), "after", "face0.png");
+        var missing = Path.Combine(_folder, "missing.safetensors");
+
+        var result = Run("amplify", "generate", "--base", model, "--lora", missing, "--style", style, "--faces",
+            _folder, "-o", Path.Combine(_folder, "pairs"), "--config", "tiny", "--size", "32");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains("missing.safetensors", line, StringComparison.Ordinal);
+    }
+
     private static string[] Lines(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private string WriteTinyModel()
+    {
+        var model = Path.Combine(_folder, "model");
+        using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 1);
+        models.Save(model);
+        return model;
+    }
 
     private string WriteSeeds(int count)
     {
