@@ -15,6 +15,9 @@ internal static class AmplifyCommand
         {
             CreateRender(),
             CreateEstimate(),
+            AmplifyDiffusionCommands.CreateFinetune(),
+            AmplifyDiffusionCommands.CreateGenerate(),
+            AmplifyDiffusionCommands.CreateDescribe(),
         };
 
     /// <summary><c>amplify render --style &lt;style.json&gt; --faces &lt;dir&gt; -o &lt;pairs-dir&gt;</c>.</summary>

@@ -70,6 +70,7 @@ internal static class CliRunner
         or DirectoryNotFoundException
         or InvalidDataException
         or MakeupModelException
+        or TinyBeauty.Amplify.Diffusion.Networks.DiffusionWeightsException
         or OnnxRuntimeException
         or UnauthorizedAccessException
         or IOException;

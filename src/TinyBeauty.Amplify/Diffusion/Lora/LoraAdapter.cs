@@ -85,8 +85,15 @@ public sealed class LoraAdapter
 
         var modules = root.named_modules()
             .ToDictionary(entry => entry.name, entry => entry.module, StringComparer.Ordinal);
+        // TorchSharp also lists a child under its field name when the field name differs from the registered one
+        // (a transformer block held in a field and registered inside a list), so one module can appear under several
+        // paths. Each module is adapted once, under the path its parameters are named by.
+        var parameterNames = root.named_parameters().Select(entry => entry.name).ToHashSet(StringComparer.Ordinal);
         var targets = modules
             .Where(entry => options.Targets.Any(target => IsTarget(entry.Key, target)))
+            .GroupBy(entry => entry.Value, ReferenceEqualityComparer.Instance)
+            .Select(group => group.FirstOrDefault(entry => parameterNames.Contains(entry.Key + ".weight"))
+                is { Key: not null } named ? named : group.OrderBy(entry => entry.Key, StringComparer.Ordinal).First())
             .OrderBy(entry => entry.Key, StringComparer.Ordinal)
             .ToList();
         if (targets.Count == 0)

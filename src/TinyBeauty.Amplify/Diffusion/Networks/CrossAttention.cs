@@ -10,10 +10,12 @@ namespace TinyBeauty.Amplify.Diffusion.Networks;
 /// </summary>
 internal sealed class CrossAttention : nn.Module
 {
-    private readonly Linear _toQuery;
-    private readonly Linear _toKey;
-    private readonly Linear _toValue;
-    private readonly Linear _toOut;
+    // The projections are typed as plain modules, and to_out is called through its list, so that LoRA injection
+    // (LoraAdapter.Inject) can swap a LoraLinear in for any of them.
+    private readonly nn.Module<Tensor, Tensor> _toQuery;
+    private readonly nn.Module<Tensor, Tensor> _toKey;
+    private readonly nn.Module<Tensor, Tensor> _toValue;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> _toOut;
     private readonly long _heads;
 
     public CrossAttention(long queryDim, long contextDim, long heads, Device device)
@@ -23,11 +25,11 @@ internal sealed class CrossAttention : nn.Module
         _toQuery = Layers.Linear(queryDim, queryDim, device, bias: false);
         _toKey = Layers.Linear(contextDim, queryDim, device, bias: false);
         _toValue = Layers.Linear(contextDim, queryDim, device, bias: false);
-        _toOut = Layers.Linear(queryDim, queryDim, device);
+        _toOut = new ModuleList<nn.Module<Tensor, Tensor>>(Layers.Linear(queryDim, queryDim, device), nn.Dropout(0.0));
         register_module("to_q", _toQuery);
         register_module("to_k", _toKey);
         register_module("to_v", _toValue);
-        register_module("to_out", new ModuleList<nn.Module>(_toOut, nn.Dropout(0.0)));
+        register_module("to_out", _toOut);
     }
 
     /// <summary>Attends from [B, N, C] to the context [B, M, contextDim] (or to itself when null).</summary>
@@ -39,6 +41,6 @@ internal sealed class CrossAttention : nn.Module
             _toKey.forward(source),
             _toValue.forward(source),
             _heads);
-        return _toOut.forward(attended);
+        return _toOut[0].forward(attended);
     }
 }

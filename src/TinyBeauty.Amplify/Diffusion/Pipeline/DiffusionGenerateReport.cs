@@ -1,0 +1,10 @@
+namespace TinyBeauty.Amplify.Diffusion.Pipeline;
+
+/// <summary>What a generation run did.</summary>
+/// <param name="Written">The pairs written by this run.</param>
+/// <param name="PhotosAlreadyDone">The photos skipped because an earlier run had written their pairs.</param>
+/// <param name="Problems">The photos skipped because they could not be read or showed no face.</param>
+public sealed record DiffusionGenerateReport(
+    int Written,
+    int PhotosAlreadyDone,
+    IReadOnlyList<DiffusionProblem> Problems);
