@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TinyBeauty.Amplify.Diffusion.Guidance;
 using TinyBeauty.Amplify.Diffusion.Lora;
 using TinyBeauty.Amplify.Diffusion.Networks;
 using TinyBeauty.Amplify.Diffusion.Pipeline;
@@ -86,10 +89,13 @@ internal static class AmplifyDiffusionCommands
             Description = "The fine-tuned LoRA file written by 'amplify finetune'.",
             Required = true,
         };
-        var style = new Option<string>("--style")
+        var style = new Option<string[]>("--style")
         {
-            Description = "The makeup reference image.",
+            Description = "A makeup reference image, as <file> (painted on the default regions face, lips, brows and "
+                + "eyes) or <region>[+<region>...]=<file> (say lips=red.png); repeat it to paint several regions in "
+                + "different styles in one pass.",
             Required = true,
+            Arity = ArgumentArity.OneOrMore,
         };
         var faces = new Option<string>("--faces")
         {
@@ -113,12 +119,19 @@ internal static class AmplifyDiffusionCommands
         };
         var size = SizeOption();
         var seed = new Option<int>("--seed") { Description = "The seed of the sampling noise." };
+        var synthesis = new Option<string>("--synthesis")
+        {
+            Description = "The residual synthesis weights: paper (lambda_m 1, lambda_d 0.8) or released "
+                + "(lambda_m 0.9, lambda_d 0.7, the released code's values).",
+            DefaultValueFactory = _ => "paper",
+        };
+        synthesis.AcceptOnlyFromAmong("paper", "released");
         var config = ConfigOption();
         var device = DeviceOption();
 
         var command = new Command("generate", "Generate before/after pairs with the fine-tuned diffusion model.")
         {
-            baseFolder, lora, style, faces, output, steps, strength, size, seed, config, device,
+            baseFolder, lora, style, faces, output, steps, strength, size, seed, synthesis, config, device,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -128,20 +141,19 @@ internal static class AmplifyDiffusionCommands
                 Strength = result.GetValue(strength),
                 Size = result.GetValue(size),
                 Seed = result.GetValue(seed),
+                Synthesis = result.GetValue(synthesis) == "released"
+                    ? ResidualDiffusionOptions.ReleasedCode
+                    : ResidualDiffusionOptions.Paper,
             };
             options.Validate();
-            var stylePath = result.GetRequiredValue(style);
-            if (!File.Exists(stylePath))
-            {
-                throw new CliException($"style reference '{stylePath}' does not exist");
-            }
+            var styleArguments = result.GetRequiredValue(style).Select(ParseStyleArgument).ToArray();
 
             using var models = LoadModels(
                 result.GetRequiredValue(baseFolder), result.GetRequiredValue(config), result.GetValue(device));
             DiffusionLoraFile.Load(result.GetRequiredValue(lora), models.InjectLora(), models.Projection);
             return Generate(
                 models,
-                stylePath,
+                styleArguments,
                 result.GetRequiredValue(faces),
                 result.GetRequiredValue(output),
                 options,
@@ -254,15 +266,66 @@ internal static class AmplifyDiffusionCommands
         return 0;
     }
 
+    /// <summary>Reads <c>&lt;file&gt;</c> or <c>&lt;region&gt;[+&lt;region&gt;...]=&lt;file&gt;</c>.</summary>
+    private static (string Path, string[]? Regions) ParseStyleArgument(string argument)
+    {
+        var (path, regions) = (argument, (string[]?)null);
+        var equals = argument.IndexOf('=', StringComparison.Ordinal);
+        if (equals > 0 && !File.Exists(argument))
+        {
+            path = argument[(equals + 1)..];
+            regions = argument[..equals].Split('+', StringSplitOptions.TrimEntries);
+            if (regions.Any(region => region.Length == 0))
+            {
+                throw new CliException($"--style '{argument}' has an empty region name");
+            }
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new CliException($"style reference '{path}' does not exist");
+        }
+
+        return (path, regions);
+    }
+
     private static int Generate(
         DiffusionModels models,
-        string stylePath,
+        IReadOnlyList<(string Path, string[]? Regions)> styleArguments,
         string facesFolder,
         string outputFolder,
         DiffusionGenerateOptions options,
         CancellationToken cancellationToken)
     {
-        using var style = MakeupImage.Load(stylePath);
+        var images = new List<Image<Rgb24>>();
+        try
+        {
+            var styles = new List<DiffusionStyleReference>();
+            foreach (var (path, regions) in styleArguments)
+            {
+                images.Add(MakeupImage.Load(path));
+                styles.Add(new DiffusionStyleReference(images[^1], regions));
+            }
+
+            return Generate(models, styles, facesFolder, outputFolder, options, cancellationToken);
+        }
+        finally
+        {
+            foreach (var image in images)
+            {
+                image.Dispose();
+            }
+        }
+    }
+
+    private static int Generate(
+        DiffusionModels models,
+        IReadOnlyList<DiffusionStyleReference> styles,
+        string facesFolder,
+        string outputFolder,
+        DiffusionGenerateOptions options,
+        CancellationToken cancellationToken)
+    {
         using var mesh = new FaceMesh();
         var generator = new DiffusionPairGenerator(models, DiffusionFaceCrops.FromFaceMesh(mesh), options);
         var line = new StatusLine();
@@ -272,7 +335,7 @@ internal static class AmplifyDiffusionCommands
         DiffusionGenerateReport report;
         try
         {
-            report = generator.Run(facesFolder, style, outputFolder, progress, cancellationToken);
+            report = generator.Run(facesFolder, styles, outputFolder, progress, cancellationToken);
         }
         finally
         {

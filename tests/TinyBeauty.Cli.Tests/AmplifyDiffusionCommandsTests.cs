@@ -94,10 +94,16 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
 
         var result = Run("amplify", "generate", "--base", model, "--lora", lora, "--style", style, "--faces", faces,
             "-o", pairs, "--config", "tiny", "--size", "32", "--steps", "4", "--seed", "2");
+        var twoStyles = Run("amplify", "generate", "--base", model, "--lora", lora, "--style", "lips=" + style,
+            "--style", "eye-region+brows=" + Path.Combine(_folder, "seeds", "before", "face0.png"), "--faces", faces,
+            "-o", Path.Combine(_folder, "two-styles"), "--config", "tiny", "--size", "32", "--steps", "4",
+            "--synthesis", "released");
 
         Assert.True(finetune.ExitCode == 0, finetune.Error);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("1 pairs written", result.Output, StringComparison.Ordinal);
+        Assert.True(twoStyles.ExitCode == 0, twoStyles.Error);
+        Assert.Contains("1 pairs written", twoStyles.Output, StringComparison.Ordinal);
         var info = Image.Identify(Path.Combine(pairs, "after", "astronaut-f0.png"));
         Assert.Equal((32, 32), (info.Width, info.Height));
         Assert.True(File.Exists(Path.Combine(pairs, "masks", "astronaut-f0-lips.png")));
@@ -117,6 +123,22 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
         var line = Assert.Single(Lines(result.Error));
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains("missing.safetensors", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generate_RegionStyleFileMissing_PrintsOneErrorLineNamingTheFile()
+    {
+        var model = WriteTinyModel();
+
+        var result = Run("amplify", "generate", "--base", model, "--lora", Path.Combine(_folder, "lora.safetensors"),
+            "--style", "lips=" + Path.Combine(_folder, "red.png"), "--faces", _folder, "-o",
+            Path.Combine(_folder, "pairs"), "--config", "tiny", "--size", "32");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains("red.png", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("lips=", line, StringComparison.Ordinal);
     }
 
     private static string[] Lines(string text) =>

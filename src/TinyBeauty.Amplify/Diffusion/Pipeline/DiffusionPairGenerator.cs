@@ -38,6 +38,11 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// lambda_d = 1 and lambda_m = 0; it is not the input photo outside the mask.
 /// </para>
 /// <para>
+/// With several <see cref="DiffusionStyleReference"/>s (say one lipstick reference on <c>lips</c> and one eye look
+/// on <c>eye-region</c>), F(x) is sampled once and each style adds its own F(x, c_k) with its own region mask M_k, so
+/// one pass paints several regions in different styles; the detail term uses the union of the regions.
+/// </para>
+/// <para>
 /// Output: a pair folder with <c>before/&lt;photo&gt;-f&lt;i&gt;.png</c> (the crop), <c>after/...</c> and
 /// <c>masks/&lt;photo&gt;-f&lt;i&gt;-&lt;region&gt;.png</c>, faces numbered in the cropper's order. Every file is
 /// written to a temporary name and renamed; a photo's faces are written last to first, so the after image of face 0
@@ -84,7 +89,8 @@ public sealed class DiffusionPairGenerator
     /// <summary>Gets the settings.</summary>
     public DiffusionGenerateOptions Options { get; }
 
-    /// <summary>Generates pairs from every photo (.png, .jpg, .jpeg) directly inside a folder.</summary>
+    /// <summary>Generates pairs from every photo (.png, .jpg, .jpeg) directly inside a folder, in one style over
+    /// the options' mask regions.</summary>
     /// <param name="facesFolder">The folder of face photos.</param>
     /// <param name="styleReference">The makeup reference image (any size; it is resized for CLIP).</param>
     /// <param name="outputFolder">The pair folder to write; created if needed.</param>
@@ -95,7 +101,8 @@ public sealed class DiffusionPairGenerator
     /// <exception cref="DirectoryNotFoundException">The faces folder does not exist.</exception>
     /// <exception cref="InvalidDataException">The folder holds no .png, .jpg or .jpeg photo.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    /// <exception cref="InvalidOperationException">The cropper returned a crop of another size.</exception>
+    /// <exception cref="InvalidOperationException">The cropper returned a crop of another size, or a crop with none
+    /// of the mask regions.</exception>
     public DiffusionGenerateReport Run(
         string facesFolder,
         Image<Rgb24> styleReference,
@@ -103,9 +110,50 @@ public sealed class DiffusionPairGenerator
         IProgress<DiffusionGenerateProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(facesFolder);
         ArgumentNullException.ThrowIfNull(styleReference);
+        return Run(facesFolder, [new DiffusionStyleReference(styleReference)], outputFolder, progress, cancellationToken);
+    }
+
+    /// <summary>Generates pairs from every photo (.png, .jpg, .jpeg) directly inside a folder, with one or more
+    /// styles, each on its own regions, in one pass.</summary>
+    /// <param name="facesFolder">The folder of face photos.</param>
+    /// <param name="styles">The styles; each adds one conditional branch per face.</param>
+    /// <param name="outputFolder">The pair folder to write; created if needed.</param>
+    /// <param name="progress">Receives a report after every photo; may be null.</param>
+    /// <param name="cancellationToken">Checked between photos and between sampling steps; finished pairs stay.
+    /// </param>
+    /// <returns>What was written and which photos were skipped.</returns>
+    /// <exception cref="ArgumentException">The style list is empty or a style is invalid; the message names it.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The faces folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">The folder holds no .png, .jpg or .jpeg photo.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">The cropper returned a crop of another size, or a crop with none
+    /// of a style's mask regions.</exception>
+    public DiffusionGenerateReport Run(
+        string facesFolder,
+        IReadOnlyList<DiffusionStyleReference> styles,
+        string outputFolder,
+        IProgress<DiffusionGenerateProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(facesFolder);
+        ArgumentNullException.ThrowIfNull(styles);
         ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        if (styles.Count == 0)
+        {
+            throw new ArgumentException("At least one style is needed.", nameof(styles));
+        }
+
+        for (var index = 0; index < styles.Count; index++)
+        {
+            if (styles[index] is null)
+            {
+                throw new ArgumentException($"Style {index} is null.", nameof(styles));
+            }
+
+            styles[index].Validate(index);
+        }
         if (!Directory.Exists(facesFolder))
         {
             throw new DirectoryNotFoundException($"The faces folder '{facesFolder}' does not exist.");
@@ -129,7 +177,7 @@ public sealed class DiffusionPairGenerator
         var problems = new List<DiffusionProblem>();
         var (written, present) = (0, 0);
         var clock = Stopwatch.StartNew();
-        using var contexts = CreateContexts(styleReference);
+        using var contexts = CreateContexts(styles);
         try
         {
             for (var index = 0; index < photos.Length; index++)
@@ -224,9 +272,7 @@ public sealed class DiffusionPairGenerator
         {
             var device = _models.Device;
             var input = DiffusionImages.ToTensor(before, size, device);
-            var mask = ChangedMask(crop, device);
             var identity = _models.Projection.Forward(DiffusionImages.Embed(_models, input));
-            var conditional = ImageTokenProjection.ConcatenateContext(contexts.Style, identity);
             var unconditional = ImageTokenProjection.ConcatenateContext(contexts.Unconditional, identity);
             var condition = _models.ControlNet is null ? null : EdgeCondition(before, device);
 
@@ -240,11 +286,18 @@ public sealed class DiffusionPairGenerator
             var synthesis = Options.Synthesis;
             var plain = Branch(start, seed, synthesis.UnconditionalBranch.LoraScale, null,
                 Predictor(unconditional, condition), null, cancellationToken);
-            var styled = Branch(start, seed, synthesis.ConditionalBranch.LoraScale,
-                synthesis.ConditionalBranch.GuidanceScale, Predictor(conditional, condition),
-                Predictor(unconditional, condition), cancellationToken);
-            var output = ResidualDiffusionSynthesis.Compose(
-                input, plain, [new StyleRegion(styled, mask)], synthesis);
+            var regions = new List<StyleRegion>(contexts.Styles.Count);
+            foreach (var (style, tokens) in contexts.Styles)
+            {
+                var conditional = ImageTokenProjection.ConcatenateContext(tokens, identity);
+                var styled = Branch(start, seed, synthesis.ConditionalBranch.LoraScale,
+                    synthesis.ConditionalBranch.GuidanceScale, Predictor(conditional, condition),
+                    Predictor(unconditional, condition), cancellationToken);
+                var mask = RegionMask(crop, style.Regions ?? Options.MaskRegions, device);
+                regions.Add(new StyleRegion(styled, mask, style.StyleWeight));
+            }
+
+            var output = ResidualDiffusionSynthesis.Compose(input, plain, regions, synthesis);
             after = DiffusionImages.ToImage(output);
         }
 
@@ -301,13 +354,21 @@ public sealed class DiffusionPairGenerator
         return _models.UNet.Forward(latents, timestep, context, residuals);
     };
 
-    private Tensor ChangedMask(DiffusionFaceCrop crop, Device device)
+    /// <summary>The union (maximum) of the crop's masks named in <paramref name="regions"/>.</summary>
+    private Tensor RegionMask(DiffusionFaceCrop crop, IReadOnlyList<string> regions, Device device)
     {
+        if (!regions.Any(crop.Masks.ContainsKey))
+        {
+            throw new InvalidOperationException(
+                $"The face crop has none of the mask regions {string.Join(", ", regions)}; it has "
+                + $"{string.Join(", ", crop.Masks.Keys)}.");
+        }
+
         var side = crop.Image.Width;
         var union = new byte[side * side];
         foreach (var (region, mask) in crop.Masks)
         {
-            if (!Options.MaskRegions.Contains(region))
+            if (!regions.Contains(region))
             {
                 continue;
             }
@@ -332,16 +393,22 @@ public sealed class DiffusionPairGenerator
         return condition.to(device);
     }
 
-    private StyleContexts CreateContexts(Image<Rgb24> styleReference)
+    private StyleContexts CreateContexts(IReadOnlyList<DiffusionStyleReference> styles)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = _models.Device;
-        var reference = DiffusionImages.ToTensor(styleReference, Options.Size, device);
-        var style = _models.Projection.Forward(DiffusionImages.Embed(_models, reference));
+        var tokens = new List<(DiffusionStyleReference, Tensor)>(styles.Count);
+        foreach (var style in styles)
+        {
+            var reference = DiffusionImages.ToTensor(style.Image, Options.Size, device);
+            var projected = _models.Projection.Forward(DiffusionImages.Embed(_models, reference));
+            tokens.Add((style, projected.MoveToOuterDisposeScope()));
+        }
+
         var zero = zeros([1, _models.Configs.Projection.EmbeddingDim], device: device);
         var unconditional = _models.Projection.Forward(zero);
-        return new StyleContexts(style.MoveToOuterDisposeScope(), unconditional.MoveToOuterDisposeScope());
+        return new StyleContexts(tokens, unconditional.MoveToOuterDisposeScope());
     }
 
     private static void WriteMask(DiffusionFaceCrop crop, byte[] weights, string path)
@@ -364,12 +431,18 @@ public sealed class DiffusionPairGenerator
         return unchecked((long)(hash & long.MaxValue));
     }
 
-    /// <summary>The style tokens of the reference and the unconditional style tokens.</summary>
-    private sealed record StyleContexts(Tensor Style, Tensor Unconditional) : IDisposable
+    /// <summary>The style tokens of every reference and the unconditional style tokens.</summary>
+    private sealed record StyleContexts(
+        IReadOnlyList<(DiffusionStyleReference Style, Tensor Tokens)> Styles,
+        Tensor Unconditional) : IDisposable
     {
         public void Dispose()
         {
-            Style.Dispose();
+            foreach (var (_, tokens) in Styles)
+            {
+                tokens.Dispose();
+            }
+
             Unconditional.Dispose();
         }
     }

@@ -117,6 +117,69 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Run_TwoStylesOnTwoRegions_EachRegionMatchesItsStyleAlone()
+    {
+        using var models = TinyModels();
+        using var lipsStyle = SeedPairs.Photo(40, 7);
+        using var eyesStyle = SeedPairs.Photo(40, 3);
+        eyesStyle.Mutate(context => context.Invert());
+        var generator = Generator(models, HalvesCrop());
+
+        generator.Run(Faces, [new DiffusionStyleReference(lipsStyle, ["lips"])], Path.Combine(_root, "lips"));
+        generator.Run(Faces, [new DiffusionStyleReference(eyesStyle, ["eyes"])], Path.Combine(_root, "eyes"));
+        generator.Run(
+            Faces,
+            [new DiffusionStyleReference(lipsStyle, ["lips"]), new DiffusionStyleReference(eyesStyle, ["eyes"])],
+            Path.Combine(_root, "both"));
+
+        var after = (string folder) =>
+        {
+            using var image = Image.Load<Rgb24>(Path.Combine(_root, folder, "after", "photo0-f0.png"));
+            return Pixels(image);
+        };
+        var (lips, eyes, both) = (after("lips"), after("eyes"), after("both"));
+        var rowBytes = Size * 3;
+        var half = rowBytes / 2;
+        for (var row = 0; row < Size; row++)
+        {
+            var left = new Range(row * rowBytes, (row * rowBytes) + half);
+            var right = new Range((row * rowBytes) + half, (row + 1) * rowBytes);
+            Assert.Equal(lips[left], both[left]);
+            Assert.Equal(eyes[right], both[right]);
+        }
+
+        Assert.NotEqual(lips, both);
+    }
+
+    [Fact]
+    public void Run_StyleRegionTheCropLacks_ThrowsNamingIt()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+
+        var exception = Assert.Throws<InvalidOperationException>(() => Generator(models, CenterCrop(255)).Run(
+            Faces, [new DiffusionStyleReference(style, ["cheeks"])], Path.Combine(_root, "pairs")));
+
+        Assert.Contains("cheeks", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("face", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_InvalidStyleList_ThrowsBeforeWritingAnything()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var generator = Generator(models, CenterCrop(255));
+        var output = Path.Combine(_root, "pairs");
+
+        Assert.Throws<ArgumentException>(() => generator.Run(Faces, [], output));
+        Assert.Throws<ArgumentException>(() => generator.Run(Faces, [new DiffusionStyleReference(style, [])], output));
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => generator.Run(Faces, [new DiffusionStyleReference(style, StyleWeight: double.NaN)], output));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void Run_NoFaceFound_ReportsThePhotoAndWritesNothing()
     {
         using var models = TinyModels();
@@ -215,6 +278,20 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
             .Resize(size, size));
         var mask = Enumerable.Repeat(maskValue, size * size).ToArray();
         return [new DiffusionFaceCrop(image, new Dictionary<string, byte[]> { ["face"] = mask })];
+    };
+
+    /// <summary>A cropper whose "lips" mask is the crop's left half and whose "eyes" mask is its right half.</summary>
+    private static DiffusionFaceCropper HalvesCrop() => (photo, size) =>
+    {
+        var crop = CenterCrop(255)(photo, size)[0];
+        var (lips, eyes) = (new byte[size * size], new byte[size * size]);
+        for (var index = 0; index < lips.Length; index++)
+        {
+            var left = index % size < size / 2;
+            (lips[index], eyes[index]) = left ? ((byte)255, (byte)0) : ((byte)0, (byte)255);
+        }
+
+        return [new DiffusionFaceCrop(crop.Image, new Dictionary<string, byte[]> { ["lips"] = lips, ["eyes"] = eyes })];
     };
 
     private static byte[] Pixels(Image<Rgb24> image)
