@@ -111,7 +111,8 @@ public sealed class DiffusionPairGenerator
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(styleReference);
-        return Run(facesFolder, [new DiffusionStyleReference(styleReference)], outputFolder, progress, cancellationToken);
+        DiffusionStyleReference[] styles = [new(styleReference)];
+        return Run(facesFolder, styles, outputFolder, progress, cancellationToken);
     }
 
     /// <summary>Generates pairs from every photo (.png, .jpg, .jpeg) directly inside a folder, with one or more

@@ -43,7 +43,8 @@ public sealed record DiffusionStyleReference(
 
         if (StyleWeight is { } weight && !double.IsFinite(weight))
         {
-            throw new ArgumentOutOfRangeException(nameof(StyleWeight), weight, $"Style {index}'s weight must be finite.");
+            throw new ArgumentOutOfRangeException(
+                nameof(StyleWeight), weight, $"Style {index}'s weight must be finite.");
         }
     }
 }
