@@ -55,10 +55,12 @@ internal static class AmplifyDiffusionCommands
         var seed = new Option<long>("--seed") { Description = "The seed of the LoRA, the pair order and the noise." };
         var config = ConfigOption();
         var device = DeviceOption();
+        var requireFloat32 = RequireFloat32Option();
 
         var command = new Command("finetune", "Fine-tune LoRA layers and the image projection on seed pairs.")
         {
             baseFolder, seeds, output, epochs, maxSteps, size, resume, checkpointEvery, seed, config, device,
+            requireFloat32,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -72,7 +74,10 @@ internal static class AmplifyDiffusionCommands
                 Seed = result.GetValue(seed),
             };
             using var models = LoadModels(
-                result.GetRequiredValue(baseFolder), result.GetRequiredValue(config), result.GetValue(device));
+                result.GetRequiredValue(baseFolder),
+                result.GetRequiredValue(config),
+                result.GetValue(device),
+                result.GetValue(requireFloat32));
             return Finetune(
                 models, result.GetRequiredValue(seeds), result.GetRequiredValue(output), options, cancellationToken);
         }));
@@ -126,12 +131,19 @@ internal static class AmplifyDiffusionCommands
             DefaultValueFactory = _ => "paper",
         };
         synthesis.AcceptOnlyFromAmong("paper", "released");
+        var noMaskGuidance = new Option<bool>("--no-mask-guidance")
+        {
+            Description = "Let sampling change the latents outside the changed mask too (by default they are kept "
+                + "from the input at every step).",
+        };
         var config = ConfigOption();
         var device = DeviceOption();
+        var requireFloat32 = RequireFloat32Option();
 
         var command = new Command("generate", "Generate before/after pairs with the fine-tuned diffusion model.")
         {
-            baseFolder, lora, style, faces, output, steps, strength, size, seed, synthesis, config, device,
+            baseFolder, lora, style, faces, output, steps, strength, size, seed, synthesis, noMaskGuidance, config,
+            device, requireFloat32,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -144,12 +156,16 @@ internal static class AmplifyDiffusionCommands
                 Synthesis = result.GetValue(synthesis) == "released"
                     ? ResidualDiffusionOptions.ReleasedCode
                     : ResidualDiffusionOptions.Paper,
+                MaskGuidance = !result.GetValue(noMaskGuidance),
             };
             options.Validate();
             var styleArguments = result.GetRequiredValue(style).Select(ParseStyleArgument).ToArray();
 
             using var models = LoadModels(
-                result.GetRequiredValue(baseFolder), result.GetRequiredValue(config), result.GetValue(device));
+                result.GetRequiredValue(baseFolder),
+                result.GetRequiredValue(config),
+                result.GetValue(device),
+                result.GetValue(requireFloat32));
             DiffusionLoraFile.Load(result.GetRequiredValue(lora), models.InjectLora(), models.Projection);
             return Generate(
                 models,
@@ -352,12 +368,13 @@ internal static class AmplifyDiffusionCommands
         return 0;
     }
 
-    private static DiffusionModels LoadModels(string baseFolder, string config, string? device)
+    private static DiffusionModels LoadModels(string baseFolder, string config, string? device, bool requireFloat32)
     {
         var options = new DiffusionModelsOptions
         {
             Configs = config == "tiny" ? DiffusionModelConfigs.Tiny : DiffusionModelConfigs.StableDiffusion15,
             Device = device is null or "cpu" ? null : new Device(device),
+            Weights = new DiffusionWeightsOptions { RequireFloat32 = requireFloat32 },
         };
         return DiffusionModels.Load(baseFolder, options);
     }
@@ -385,6 +402,11 @@ internal static class AmplifyDiffusionCommands
         option.AcceptOnlyFromAmong(s_configs);
         return option;
     }
+
+    private static Option<bool> RequireFloat32Option() => new("--require-fp32")
+    {
+        Description = "Refuse weights files that hold fp16 or bf16 tensors (by default they are converted to fp32).",
+    };
 
     private static Option<string?> DeviceOption() => new("--device")
     {

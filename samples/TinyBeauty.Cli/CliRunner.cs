@@ -72,6 +72,7 @@ internal static class CliRunner
         or MakeupModelException
         or TinyBeauty.Amplify.Diffusion.Networks.DiffusionWeightsException
         or OnnxRuntimeException
+        or InsufficientMemoryException
         or UnauthorizedAccessException
         or IOException;
 }

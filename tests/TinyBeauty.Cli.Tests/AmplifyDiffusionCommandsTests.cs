@@ -1,6 +1,7 @@
 using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using TinyBeauty.Amplify.Diffusion.Networks;
 using TinyBeauty.Amplify.Diffusion.Pipeline;
 using TinyBeauty.Testing;
 using static TinyBeauty.Cli.Tests.CliProcess;
@@ -139,6 +140,30 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains("red.png", line, StringComparison.Ordinal);
         Assert.DoesNotContain("lips=", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Finetune_HalfPrecisionUNetWithRequireFp32_PrintsOneErrorLineNamingTheDtype()
+    {
+        var model = WriteTinyModel();
+        using (var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 1))
+        {
+            DiffusionWeights.Save(
+                models.UNet,
+                Path.Combine(model, "unet", "diffusion_pytorch_model.safetensors"),
+                TorchSharp.torch.ScalarType.Float16);
+        }
+
+        var output = Path.Combine(_folder, "lora.safetensors");
+
+        var result = Run("amplify", "finetune", "--base", model, "--seeds", WriteSeeds(count: 1), "-o", output,
+            "--config", "tiny", "--size", "32", "--epochs", "1", "--require-fp32");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains("F16", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
     }
 
     private static string[] Lines(string text) =>

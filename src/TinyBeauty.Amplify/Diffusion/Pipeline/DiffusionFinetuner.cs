@@ -36,7 +36,7 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// <para>
 /// Files: the output is a <see cref="DiffusionLoraFile"/>; beside it, <c>&lt;output&gt;.state.safetensors</c> holds
 /// the trained weights, the optimiser's moments and (in its metadata) the step, seed and rank. Both are written
-/// every <see cref="DiffusionFinetuneOptions.CheckpointEvery"/> steps and at the end, each atomically (the state file
+/// every <see cref="DiffusionFinetuneOptions.CheckpointEvery"/> steps, at the end and on cancellation, each atomically (the state file
 /// first). With <see cref="DiffusionFinetuneOptions.Resume"/> a run continues from the state file; on one CPU thread
 /// the final weights are identical to an uninterrupted run's.
 /// </para>
@@ -91,12 +91,15 @@ public sealed class DiffusionFinetuner
     /// <param name="seedsFolder">The pair folder of seed pairs with masks.</param>
     /// <param name="outputPath">The LoRA file to write (see <see cref="DiffusionLoraFile"/>).</param>
     /// <param name="progress">Receives a report after every step; may be null.</param>
-    /// <param name="cancellationToken">Checked before every step; the last checkpoint stays on disk.</param>
+    /// <param name="cancellationToken">Checked before every step; on cancellation the steps finished since the last
+    /// checkpoint are checkpointed before the exception, so a resumed run loses nothing.</param>
     /// <returns>The losses and the skipped pairs.</returns>
     /// <exception cref="DirectoryNotFoundException">The seeds folder or its before/ or after/ is missing.</exception>
     /// <exception cref="InvalidDataException">No seed pair is usable (the message names the first files and why), or
     /// the state file to resume from is unreadable or was written with another seed, rank or pair count.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    /// <exception cref="InsufficientMemoryException">A step ran out of memory; the message names the step and says
+    /// which checkpoint is intact.</exception>
     public DiffusionFinetuneReport Run(
         string seedsFolder,
         string outputPath,
@@ -169,14 +172,24 @@ public sealed class DiffusionFinetuner
 
             var noiser = new DdpmNoiser();
             var lossOptions = Options.Loss ?? new MaskedNoiseLossOptions();
-            var scale = _models.Configs.Vae.ScalingFactor;
             var losses = new List<double>();
             var clock = Stopwatch.StartNew();
             int[]? order = null;
             var orderEpoch = -1;
+            var saved = first;
             for (var step = first; step < total; step++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Keep the finished steps: the state after a whole step is what an uninterrupted run had there.
+                    if (step > saved)
+                    {
+                        SaveCheckpoint(outputPath, adapter, firstMoments, secondMoments, step, seeds.Count);
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 var epoch = step / seeds.Count;
                 if (epoch != orderEpoch)
                 {
@@ -186,26 +199,17 @@ public sealed class DiffusionFinetuner
 
                 var seed = seeds[order![step % seeds.Count]];
                 double loss;
-                using (var scope = NewDisposeScope())
-                using (var generator = SeededNoise.CreateGenerator(Mix(Options.Seed, step)))
+                try
                 {
-                    Tensor latents;
-                    using (no_grad())
-                    {
-                        latents = seed.Latents.Sample(generator) * scale;
-                    }
-
-                    var timesteps = noiser.SampleTimesteps(1, generator, device);
-                    var noise = SeededNoise.Like(latents, generator);
-                    var noisy = noiser.AddNoise(latents, noise, timesteps);
-                    var context = ImageTokenProjection.ConcatenateContext(
-                        _models.Projection.Forward(seed.StyleEmbedding),
-                        _models.Projection.Forward(seed.IdentityEmbedding));
-                    var predicted = _models.UNet.Forward(noisy, timesteps, context);
-                    var value = MaskedNoiseLoss.Compute(predicted, noise, seed.LatentMask, generator, lossOptions);
-                    value.backward();
-                    loss = value.item<float>();
-                    AdamWStep(parameters, firstMoments, secondMoments, step + 1);
+                    loss = TrainStep(seed, step, parameters, firstMoments, secondMoments, noiser, lossOptions, device);
+                }
+                catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
+                {
+                    var kept = saved > 0
+                        ? $"The checkpoint of step {saved} in '{outputPath}' is intact."
+                        : "No checkpoint had been written yet.";
+                    throw DiffusionMemory.Exhausted(
+                        $"fine-tuning step {step + 1} at {Options.Size} x {Options.Size} on {device}", kept, exception);
                 }
 
                 losses.Add(loss);
@@ -213,6 +217,7 @@ public sealed class DiffusionFinetuner
                 if ((Options.CheckpointEvery > 0 && done % Options.CheckpointEvery == 0) || done == total)
                 {
                     SaveCheckpoint(outputPath, adapter, firstMoments, secondMoments, done, seeds.Count);
+                    saved = done;
                 }
 
                 var perStep = clock.Elapsed / losses.Count;
@@ -236,6 +241,39 @@ public sealed class DiffusionFinetuner
                 parameter.requires_grad = false;
             }
         }
+    }
+
+    /// <summary>One optimiser step on one seed pair; returns its loss.</summary>
+    private double TrainStep(
+        Seed seed,
+        int step,
+        List<Parameter> parameters,
+        List<Tensor> firstMoments,
+        List<Tensor> secondMoments,
+        DdpmNoiser noiser,
+        MaskedNoiseLossOptions lossOptions,
+        Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = SeededNoise.CreateGenerator(Mix(Options.Seed, step));
+        Tensor latents;
+        using (no_grad())
+        {
+            latents = seed.Latents.Sample(generator) * _models.Configs.Vae.ScalingFactor;
+        }
+
+        var timesteps = noiser.SampleTimesteps(1, generator, device);
+        var noise = SeededNoise.Like(latents, generator);
+        var noisy = noiser.AddNoise(latents, noise, timesteps);
+        var context = ImageTokenProjection.ConcatenateContext(
+            _models.Projection.Forward(seed.StyleEmbedding),
+            _models.Projection.Forward(seed.IdentityEmbedding));
+        var predicted = _models.UNet.Forward(noisy, timesteps, context);
+        var value = MaskedNoiseLoss.Compute(predicted, noise, seed.LatentMask, generator, lossOptions);
+        value.backward();
+        var loss = value.item<float>();
+        AdamWStep(parameters, firstMoments, secondMoments, step + 1);
+        return loss;
     }
 
     /// <summary>AdamW with decoupled weight decay and bias correction (PyTorch's formula); clears the gradients.

@@ -24,8 +24,17 @@ public sealed record DiffusionGenerateOptions
     /// <see cref="ResidualDiffusionOptions.Paper"/> (LoRA 0.8 without guidance, LoRA 0.9 with guidance 2.5).</summary>
     public ResidualDiffusionOptions Synthesis { get; init; } = ResidualDiffusionOptions.Paper;
 
-    /// <summary>Gets the mask regions whose union is the changed mask M; default face, lips, brows and eyes.</summary>
+    /// <summary>Gets the mask regions whose union is the changed mask M; default face, lips, brows and eyes (the
+    /// face oval covers the nose).</summary>
     public IReadOnlyList<string> MaskRegions { get; init; } = ["face", "lips", "brows", "eyes"];
+
+    /// <summary>
+    /// Gets whether sampling is mask-guided: after every step of both branches, the latents outside the changed mask
+    /// (the union of <see cref="MaskRegions"/>, averaged down to latent resolution) are replaced by the input's
+    /// latents noised to the same level, so that the final latents equal the input's there exactly and only the
+    /// changed region is generated; default true, as the TinyBeauty amplifier samples.
+    /// </summary>
+    public bool MaskGuidance { get; init; } = true;
 
     /// <summary>Gets the ControlNet's conditioning scale (used only when a ControlNet is loaded); default 1.</summary>
     public double ControlNetScale { get; init; } = 1.0;

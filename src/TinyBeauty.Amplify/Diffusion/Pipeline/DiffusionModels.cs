@@ -114,6 +114,7 @@ public sealed class DiffusionModels : IDisposable
     /// <exception cref="ArgumentException">The folder path is empty, or the configs do not fit together.</exception>
     /// <exception cref="DiffusionWeightsException">The folder, a subfolder or a weights file is missing, or the
     /// weights do not fit the configs; the message names the path.</exception>
+    /// <exception cref="InsufficientMemoryException">The networks do not fit in memory.</exception>
     public static DiffusionModels Load(string baseFolder, DiffusionModelsOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(baseFolder);
@@ -155,6 +156,15 @@ public sealed class DiffusionModels : IDisposable
                 : null;
             return new DiffusionModels(configs, unet, vae, encoder, projection, controlNet, device);
         }
+        catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
+        {
+            owned.ForEach(network => network.Dispose());
+            throw DiffusionMemory.Exhausted(
+                $"building the networks of '{baseFolder}' on {device} (Stable Diffusion 1.5 with its image encoder "
+                + "needs about 6.5 GB for fp32 weights alone)",
+                "Nothing was written.",
+                exception);
+        }
         catch
         {
             owned.ForEach(network => network.Dispose());
@@ -168,6 +178,7 @@ public sealed class DiffusionModels : IDisposable
     /// <param name="device">Where the parameters live; null means the CPU.</param>
     /// <returns>The networks, owned by the caller.</returns>
     /// <exception cref="ArgumentException">The configs do not fit together.</exception>
+    /// <exception cref="InsufficientMemoryException">The networks do not fit in memory.</exception>
     /// <remarks>Weights get seeded normal values scaled by 1 / sqrt(fan-in), 1-D weights (norms) 1 plus 0.1 times
     /// normal values and biases 0.1 times normal values, so every layer acts (zero-initialised ones included) and the
     /// activations keep a moderate scale.</remarks>
@@ -193,6 +204,15 @@ public sealed class DiffusionModels : IDisposable
                 ? null
                 : Own(owned, Randomize(new ControlNetModel(configs.ControlNet, device), generator));
             return new DiffusionModels(configs, unet, vae, encoder, projection, controlNet, device);
+        }
+        catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
+        {
+            owned.ForEach(network => network.Dispose());
+            throw DiffusionMemory.Exhausted(
+                $"building random networks on {device} (Stable Diffusion 1.5 with its image encoder needs about "
+                + "6.5 GB for fp32 weights alone)",
+                "Nothing was written.",
+                exception);
         }
         catch
         {

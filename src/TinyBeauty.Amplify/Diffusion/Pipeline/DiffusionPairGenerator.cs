@@ -24,6 +24,10 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// strength; with a ControlNet, the Canny edges of the crop are its condition in both runs):
 /// </para>
 /// <list type="bullet">
+/// <item>With <see cref="DiffusionGenerateOptions.MaskGuidance"/> (the default), both runs keep the input's latents
+/// outside the changed mask at every step (<see cref="DiffusionSampler"/>'s keep mask): the latent mask is the union
+/// of the crop's <see cref="DiffusionGenerateOptions.MaskRegions"/> masks, averaged over blocks of the VAE's
+/// downscale factor (8 x 8 for SD1.5), whatever regions the styles paint.</item>
 /// <item>F(x): the unconditional context, the LoRA at the unconditional branch's scale, no guidance (a guidance
 /// scale set on that branch is ignored: it has no condition to guide towards).</item>
 /// <item>F(x, c): the conditional context, the LoRA at the conditional branch's scale, classifier-free guidance
@@ -35,7 +39,8 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// are decoded and combined in pixel space, as the paper does, by
 /// <see cref="ResidualDiffusionSynthesis.Compose"/>(x, F(x), [(F(x, c), M)]). By construction the after image equals
 /// the decoded F(x) where M is 0 (so it does not depend on the style there), and equals x where M is 1 with
-/// lambda_d = 1 and lambda_m = 0; it is not the input photo outside the mask.
+/// lambda_d = 1 and lambda_m = 0. Outside the mask it is not the input photo: with mask guidance it is the VAE's
+/// reconstruction of x (its latents are x's), without it whatever F(x) generated there.
 /// </para>
 /// <para>
 /// With several <see cref="DiffusionStyleReference"/>s (say one lipstick reference on <c>lips</c> and one eye look
@@ -130,7 +135,9 @@ public sealed class DiffusionPairGenerator
     /// <exception cref="InvalidDataException">The folder holds no .png, .jpg or .jpeg photo.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="InvalidOperationException">The cropper returned a crop of another size, or a crop with none
-    /// of a style's mask regions.</exception>
+    /// of a style's mask regions (or, with mask guidance, none of the options' mask regions).</exception>
+    /// <exception cref="InsufficientMemoryException">Sampling ran out of memory; the message names the pair.
+    /// </exception>
     public DiffusionGenerateReport Run(
         string facesFolder,
         IReadOnlyList<DiffusionStyleReference> styles,
@@ -238,7 +245,18 @@ public sealed class DiffusionPairGenerator
 
             for (var face = crops.Count - 1; face >= 0; face--)
             {
-                WritePair(crops[face], PairName(stem, face), contexts, outputFolder, cancellationToken);
+                var name = PairName(stem, face);
+                try
+                {
+                    WritePair(crops[face], name, contexts, outputFolder, cancellationToken);
+                }
+                catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
+                {
+                    throw DiffusionMemory.Exhausted(
+                        $"generating pair '{name}' at {Options.Size} x {Options.Size} on {_models.Device}",
+                        "The pairs written before it are complete and a rerun continues from this photo.",
+                        exception);
+                }
             }
 
             return crops.Count;
@@ -283,15 +301,19 @@ public sealed class DiffusionPairGenerator
                 start = distribution.Mean * _models.Configs.Vae.ScalingFactor;
             }
 
+            var keep = Options.MaskGuidance
+                ? DiffusionImages.ToLatentMask(
+                    RegionMask(crop, Options.MaskRegions, device), _models.Configs.Vae.DownscaleFactor)
+                : null;
             var seed = StableSeed(Options.Seed, name);
             var synthesis = Options.Synthesis;
-            var plain = Branch(start, seed, synthesis.UnconditionalBranch.LoraScale, null,
+            var plain = Branch(start, keep, seed, synthesis.UnconditionalBranch.LoraScale, null,
                 Predictor(unconditional, condition), null, cancellationToken);
             var regions = new List<StyleRegion>(contexts.Styles.Count);
             foreach (var (style, tokens) in contexts.Styles)
             {
                 var conditional = ImageTokenProjection.ConcatenateContext(tokens, identity);
-                var styled = Branch(start, seed, synthesis.ConditionalBranch.LoraScale,
+                var styled = Branch(start, keep, seed, synthesis.ConditionalBranch.LoraScale,
                     synthesis.ConditionalBranch.GuidanceScale, Predictor(conditional, condition),
                     Predictor(unconditional, condition), cancellationToken);
                 var mask = RegionMask(crop, style.Regions ?? Options.MaskRegions, device);
@@ -316,9 +338,11 @@ public sealed class DiffusionPairGenerator
         }
     }
 
-    /// <summary>Runs one img2img branch and decodes it to pixels in [-1, 1] (not clamped).</summary>
+    /// <summary>Runs one img2img branch, mask-guided when <paramref name="keep"/> is given, and decodes it to pixels
+    /// in [-1, 1] (not clamped).</summary>
     private Tensor Branch(
         Tensor start,
+        Tensor? keep,
         long seed,
         double loraScale,
         double? guidance,
@@ -339,6 +363,7 @@ public sealed class DiffusionPairGenerator
             start,
             conditional,
             guidance is null ? null : unconditional,
+            keep,
             cancellationToken: cancellationToken);
         return _models.Vae.Decode(latents / _models.Configs.Vae.ScalingFactor);
     }

@@ -99,6 +99,23 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Run_MaskGuidanceWithEmptyMask_KeepsTheInputLatentsWhateverTheSeed()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var after = (string folder, int seed, bool guided) =>
+        {
+            var options = Options() with { Seed = seed, MaskGuidance = guided };
+            new DiffusionPairGenerator(models, CenterCrop(0), options).Run(Faces, style, Path.Combine(_root, folder));
+            return File.ReadAllBytes(Path.Combine(_root, folder, "after", "photo0-f0.png"));
+        };
+
+        // With nothing to change, guided sampling ends on the input's latents, so the noise seed cannot matter.
+        Assert.Equal(after("guided-1", 1, true), after("guided-2", 2, true));
+        Assert.NotEqual(after("free-1", 1, false), after("free-2", 2, false));
+    }
+
+    [Fact]
     public void Run_FullMaskWithDetailWeightOneAndNoStyle_ReturnsTheInputCrop()
     {
         using var models = TinyModels();
