@@ -72,10 +72,45 @@ internal static class TrainCommand
             Description = "Seed of the initial weights, shuffling and augmentation.",
             DefaultValueFactory = _ => defaults.Seed,
         };
+        var l1 = new Option<double>("--l1")
+        {
+            Description = "Weight of the L1 reconstruction term.",
+            DefaultValueFactory = _ => defaults.Loss.ReconstructionWeight,
+        };
+        var eyeliner = new Option<double>("--eyeliner")
+        {
+            Description = "Weight of the eyeliner term (Sobel edges inside the pairs' eyes or eye-region masks).",
+            DefaultValueFactory = _ => defaults.Loss.EyelinerWeight,
+        };
+        var perceptualWeights = new Option<string?>("--perceptual-weights")
+        {
+            Description = "torchvision VGG-16 weights (a torch.save'd state dict) for the perceptual term; without "
+                + "them the term is off.",
+        };
+        var perceptual = new Option<double>("--perceptual")
+        {
+            Description = "Weight of the perceptual term (used only with --perceptual-weights).",
+            DefaultValueFactory = _ => 0.1,
+        };
+        var checkpointEvery = new Option<int>("--checkpoint-every")
+        {
+            Description = "Write a checkpoint every this many steps (and at every epoch's end).",
+            DefaultValueFactory = _ => defaults.CheckpointEvery,
+        };
+        var validation = new Option<double>("--validation")
+        {
+            Description = "Share of the pairs held out for validation, in [0, 1).",
+            DefaultValueFactory = _ => defaults.ValidationFraction,
+        };
+        var stopOnBadPair = new Option<bool>("--stop-on-bad-pair")
+        {
+            Description = "Stop at the first pair that cannot be read (by default it is skipped and reported).",
+        };
 
         var command = new Command("train", "Train a style model on before/after pairs.")
         {
-            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, adversarial, resume, seed,
+            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, adversarial, l1, eyeliner,
+            perceptual, perceptualWeights, checkpointEvery, validation, stopOnBadPair, resume, seed,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -91,6 +126,12 @@ internal static class TrainCommand
                 throw new CliException($"--crop must be a multiple of 4 of at least 8; got {cropSize}");
             }
 
+            var vggPath = result.GetValue(perceptualWeights);
+            if (vggPath is not null && !File.Exists(vggPath))
+            {
+                throw new CliException($"the perceptual weights file '{vggPath}' does not exist");
+            }
+
             var options = new TrainerOptions
             {
                 Epochs = result.GetValue(epochs),
@@ -99,10 +140,17 @@ internal static class TrainCommand
                 LearningRate = result.GetValue(learningRate),
                 Resume = result.GetValue(resume),
                 Seed = result.GetValue(seed),
+                CheckpointEvery = result.GetValue(checkpointEvery),
+                ValidationFraction = result.GetValue(validation),
+                StopOnBadPair = result.GetValue(stopOnBadPair),
                 NetworkOptions = TinyBeautyNetOptions.Official with { Width = result.GetValue(width) },
                 Loss = new MakeupLossOptions
                 {
+                    ReconstructionWeight = result.GetValue(l1),
                     ChangeEmphasis = result.GetValue(changeEmphasis),
+                    EyelinerWeight = result.GetValue(eyeliner),
+                    PerceptualWeight = vggPath is null ? 0 : result.GetValue(perceptual),
+                    PerceptualWeightsPath = vggPath,
                     AdversarialWeight = result.GetValue(adversarial),
                 },
             };
@@ -138,14 +186,24 @@ internal static class TrainCommand
             throw new CliException($"'{pairsPath}' holds no pair of at least 8x8 pixels");
         }
 
+        Console.Error.WriteLine(DescribeLoss(options.Loss, usable));
         var source = new PairFolderSource(usable);
         var bar = new ProgressLine();
         try
         {
             var result = trainer.Train(source, null, runPath, bar, token);
             bar.Finish();
+            var problems = folder.Problems.Select(problem => CliRunner.OneLine(problem.ToString()))
+                .Concat(result.SkippedPairs.Select(pair => CliRunner.OneLine(pair.ToString())))
+                .ToList();
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine($"skipped {problem}");
+            }
+
             var loss = result.FinalLoss is null ? "no step left" : $"final loss {Format(result.FinalLoss.Total)}";
-            Console.WriteLine($"wrote {result.ModelPath} ({result.Steps} steps, {loss})");
+            var skipped = problems.Count == 0 ? string.Empty : $", {problems.Count} pairs skipped";
+            Console.WriteLine($"wrote {result.ModelPath} ({result.Steps} steps, {loss}{skipped})");
             return 0;
         }
         catch (OperationCanceledException)
@@ -157,6 +215,23 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>One line naming every loss term and its weight, and why a term is off.</summary>
+    private static string DescribeLoss(MakeupLossOptions loss, IReadOnlyList<PairEntry> pairs)
+    {
+        var withEyeMasks = pairs.Count(pair => PairFolderSource.EyeRegions.Any(pair.MaskPaths.ContainsKey));
+        var eyeliner = loss.EyelinerWeight == 0
+            ? "off"
+            : withEyeMasks == 0
+                ? "off (no pair has an eyes or eye-region mask)"
+                : $"{CliRunner.Format(loss.EyelinerWeight)} ({withEyeMasks} of {pairs.Count} pairs have eye masks)";
+        var perceptual = loss.PerceptualWeightsPath is null
+            ? "off (no VGG-16 weights; pass --perceptual-weights)"
+            : CliRunner.Format(loss.PerceptualWeight);
+        var adversarial = loss.AdversarialWeight == 0 ? "off" : CliRunner.Format(loss.AdversarialWeight);
+        return $"loss: L1 {CliRunner.Format(loss.ReconstructionWeight)}, change emphasis {CliRunner.Format(loss.ChangeEmphasis)}, "
+            + $"eyeliner {eyeliner}, perceptual {perceptual}, adversarial {adversarial}";
+    }
+
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Format(TimeSpan time) =>
@@ -165,14 +240,16 @@ internal static class TrainCommand
     /// <summary>Serves the pairs of a folder to the trainer, decoding them on every read to keep memory flat.</summary>
     private sealed class PairFolderSource(IReadOnlyList<PairEntry> pairs) : ITrainingPairSource
     {
-        private static readonly string[] s_eyeRegions = ["eyes", "eye-region"];
+        public static readonly string[] EyeRegions = ["eyes", "eye-region"];
 
         public int Count => pairs.Count;
+
+        public string GetName(int index) => pairs[index].Name;
 
         public TrainingPair Get(int index)
         {
             using var pair = pairs[index].Load();
-            var mask = s_eyeRegions
+            var mask = EyeRegions
                 .Select(region => pair.Masks.TryGetValue(region, out var weights) ? weights : null)
                 .FirstOrDefault(weights => weights is not null);
             return new TrainingPair(

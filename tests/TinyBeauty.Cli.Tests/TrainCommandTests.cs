@@ -67,12 +67,67 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_PairCorruptAfterItsHeader_IsSkippedAndReportedAtTheEnd()
+    {
+        var pairs = WritePairs(count: 3);
+        TruncatePixelData(Path.Combine(pairs, "after", "face1.png"));
+        var run = Path.Combine(_folder, "run");
+
+        var train = Run("train", "--pairs", pairs, "-o", run, "--epochs", "1", "--batch", "1", "--crop", "16",
+            "--width", "4", "--validation", "0");
+
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("loss: L1 1, change emphasis 0, eyeliner 0.5 (3 of 3 pairs have eye masks), perceptual off",
+            train.Error, StringComparison.Ordinal);
+        var lines = train.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("skipped face1: ", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("face1.png", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("(3 steps, final loss", train.Output, StringComparison.Ordinal);
+        Assert.Contains("1 pairs skipped", train.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_PairCorruptWithStopOnBadPair_PrintsOneErrorLineNamingIt()
+    {
+        var pairs = WritePairs(count: 2);
+        TruncatePixelData(Path.Combine(pairs, "before", "face0.png"));
+
+        var train = Run("train", "--pairs", pairs, "-o", Path.Combine(_folder, "run"), "--epochs", "1", "--crop",
+            "16", "--width", "4", "--validation", "0", "--stop-on-bad-pair");
+
+        Assert.Equal(1, train.ExitCode);
+        var errors = train.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => line.StartsWith("error: ", StringComparison.Ordinal))
+            .ToList();
+        var error = Assert.Single(errors);
+        Assert.Contains("'face0'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_MissingPerceptualWeightsFile_PrintsOneErrorLine()
+    {
+        var result = Run("train", "--pairs", WritePairs(count: 1), "-o", Path.Combine(_folder, "run"),
+            "--perceptual-weights", Path.Combine(_folder, "vgg16.pth"));
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("vgg16.pth", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_MissingPairFolder_PrintsOneErrorLine()
     {
         var result = Run("train", "--pairs", Path.Combine(_folder, "nowhere"), "-o", Path.Combine(_folder, "run"));
 
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("error: ", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps a PNG's header (so the folder scan accepts it) and cuts its pixel data short.</summary>
+    private static void TruncatePixelData(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
     }
 
     private string WritePairs(int count)

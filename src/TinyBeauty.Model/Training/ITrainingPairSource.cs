@@ -17,5 +17,15 @@ public interface ITrainingPairSource
     /// <summary>Returns the pair at <paramref name="index"/>, in [0, <see cref="Count"/>).</summary>
     /// <param name="index">The pair's position.</param>
     /// <returns>The pair; the trainer does not modify its arrays.</returns>
+    /// <exception cref="InvalidDataException">The pair's data cannot be read or decoded (say a corrupt image).
+    /// </exception>
+    /// <exception cref="IOException">The pair's files cannot be read (say one was deleted).</exception>
+    /// <remarks>The trainer skips a pair that throws one of these two and reports it (see
+    /// <see cref="TrainerOptions.StopOnBadPair"/>); any other exception ends the run.</remarks>
     TrainingPair Get(int index);
+
+    /// <summary>Returns a name for the pair at <paramref name="index"/> for messages, such as its file name.</summary>
+    /// <param name="index">The pair's position.</param>
+    /// <returns>The name; by default <c>pair &lt;index&gt;</c>.</returns>
+    string GetName(int index) => $"pair {index}";
 }

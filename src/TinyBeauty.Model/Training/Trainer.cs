@@ -134,7 +134,9 @@ public sealed partial class Trainer
     /// <paramref name="train"/> holds no pair, or (on resume) the saved run used another seed, batch size, crop size,
     /// network shape, number of training pairs, adversarial weight or discriminator shape.
     /// </exception>
-    /// <exception cref="InvalidDataException">A checkpoint file to resume from is damaged or mismatched.</exception>
+    /// <exception cref="InvalidDataException">A checkpoint file to resume from is damaged or mismatched; or no
+    /// training pair can be read, or (with <see cref="TrainerOptions.StopOnBadPair"/>) one cannot. Unreadable pairs
+    /// are otherwise skipped and listed in <see cref="TrainingResult.SkippedPairs"/>.</exception>
     /// <exception cref="OperationCanceledException">
     /// The token was cancelled; a checkpoint was written first.
     /// </exception>
@@ -191,6 +193,7 @@ public sealed partial class Trainer
         var mask = new float[Options.BatchSize * side * side];
         int[]? order = null;
         var orderEpoch = -1;
+        var reader = new PairReader(train, Options.StopOnBadPair);
         network.train();
         discriminator?.train();
 
@@ -209,7 +212,7 @@ public sealed partial class Trainer
             var count = Math.Min(Options.BatchSize, order!.Length - start);
             for (var slot = 0; slot < count; slot++)
             {
-                var pair = train.Get(order[start + slot]);
+                var pair = reader.Read(order, start + slot, step + 1);
                 var random = new TrainerRandom(Options.Seed, AugmentStream, step, slot);
                 TrainerSampler.Crop(
                     pair,
@@ -239,6 +242,7 @@ public sealed partial class Trainer
                 epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining)
             {
                 DiscriminatorLoss = discriminatorLoss,
+                SkippedPairs = reader.Skipped.Count,
             });
 
             var epochEnd = step % stepsPerEpoch == 0;
@@ -250,6 +254,7 @@ public sealed partial class Trainer
                     epoch + 1, Options.Epochs, step, totalSteps, last, learningRate, clock.Elapsed, remaining, result)
                 {
                     DiscriminatorLoss = discriminatorLoss,
+                    SkippedPairs = reader.Skipped.Count,
                 });
             }
 
@@ -275,7 +280,10 @@ public sealed partial class Trainer
             modelPath,
             Path.Combine(folder, CheckpointFileName),
             Path.Combine(folder, LossesFileName),
-            clock.Elapsed);
+            clock.Elapsed)
+        {
+            SkippedPairs = reader.Skipped,
+        };
     }
 
     private static (MakeupLossBreakdown Loss, float Discriminator) Step(
@@ -447,6 +455,51 @@ public sealed partial class Trainer
         new TrainerRandom(Options.Seed, SplitStream).Shuffle(all);
         var heldOut = all[..held].Order().Select(train.Get).ToList();
         return (all[held..].Order().ToArray(), heldOut);
+    }
+
+    /// <summary>
+    /// Reads training pairs in an epoch's order and replaces one that cannot be read by the next readable pair of
+    /// that order (wrapping around), so that the replacement, like everything else, depends only on the step.
+    /// </summary>
+    private sealed class PairReader(ITrainingPairSource source, bool stopOnBadPair)
+    {
+        private readonly Dictionary<int, SkippedTrainingPair> _bad = [];
+        private readonly List<SkippedTrainingPair> _skipped = [];
+
+        public IReadOnlyList<SkippedTrainingPair> Skipped => _skipped;
+
+        public TrainingPair Read(int[] order, int position, long step)
+        {
+            for (var offset = 0; offset < order.Length; offset++)
+            {
+                var index = order[(position + offset) % order.Length];
+                if (_bad.ContainsKey(index))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    return source.Get(index);
+                }
+                catch (Exception exception) when (exception is InvalidDataException or IOException)
+                {
+                    var skipped = new SkippedTrainingPair(index, source.GetName(index), exception.Message, step);
+                    if (stopOnBadPair)
+                    {
+                        throw new InvalidDataException(
+                            $"Training pair '{skipped.Name}' cannot be read at step {step}: {skipped.Reason}",
+                            exception);
+                    }
+
+                    _bad.Add(index, skipped);
+                    _skipped.Add(skipped);
+                }
+            }
+
+            throw new InvalidDataException(
+                $"None of the {order.Length} training pairs can be read; the first: {_skipped[0]}");
+        }
     }
 
     /// <summary>The discriminator of an adversarial run and its optimizer.</summary>

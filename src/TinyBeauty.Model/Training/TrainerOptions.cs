@@ -62,6 +62,15 @@ public sealed record TrainerOptions
     public int CheckpointEvery { get; init; } = 200;
 
     /// <summary>
+    /// Gets whether a training pair that cannot be read ends the run. Default false: such a pair (its source throws
+    /// <see cref="InvalidDataException"/> or <see cref="IOException"/>) is replaced by the next readable pair of the
+    /// epoch's order, listed in <see cref="TrainingResult.SkippedPairs"/> and reported through
+    /// <see cref="TrainingProgress.SkippedPairs"/>; only when no pair can be read does the run fail. When true, the
+    /// first unreadable pair throws <see cref="InvalidDataException"/> naming it (the last checkpoint stays).
+    /// </summary>
+    public bool StopOnBadPair { get; init; }
+
+    /// <summary>
     /// Gets the share of the training pairs held out for validation when no validation source is given, in [0, 1).
     /// Default 0.1; <c>floor(pairs * fraction)</c> pairs, chosen by the seed, and at least one pair stays for
     /// training. 0 or too few pairs means no validation.

@@ -32,4 +32,7 @@ public sealed record TrainingProgress(
     /// batch, computed before the discriminator's update; 0 when the adversarial weight is 0 (no discriminator).
     /// </summary>
     public float DiscriminatorLoss { get; init; }
+
+    /// <summary>Gets how many training pairs this call has skipped so far because they could not be read.</summary>
+    public int SkippedPairs { get; init; }
 }

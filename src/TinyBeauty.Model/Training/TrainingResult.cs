@@ -18,4 +18,8 @@ public sealed record TrainingResult(
     string ModelPath,
     string CheckpointPath,
     string LossesPath,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Gets the training pairs this call could not read and replaced, in the order they were met.</summary>
+    public IReadOnlyList<SkippedTrainingPair> SkippedPairs { get; init; } = [];
+}

@@ -19,11 +19,21 @@ internal sealed class SyntheticPairs : ITrainingPairSource
 
     public int Reads { get; private set; }
 
+    /// <summary>Gets the indices whose reads fail as a corrupt file's would.</summary>
+    public HashSet<int> Unreadable { get; } = [];
+
     public TrainingPair Get(int index)
     {
         Reads++;
+        if (Unreadable.Contains(index))
+        {
+            throw new InvalidDataException($"synthetic pair {index} is corrupt");
+        }
+
         return _pairs[index];
     }
+
+    public string GetName(int index) => $"synthetic-{index}";
 
     private static TrainingPair Create(int side, int seed)
     {
