@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TinyBeauty.Amplify.Diffusion.Guidance;
 using TinyBeauty.Amplify.Diffusion.Lora;
 using TinyBeauty.Amplify.Diffusion.Networks;
@@ -57,16 +59,23 @@ public sealed class DiffusionFinetuner
     private const string SecondMomentPrefix = "exp_avg_sq.";
 
     private readonly DiffusionModels _models;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a fine-tuner over networks the caller owns.</summary>
     /// <param name="models">The networks; LoRA layers are injected into the UNet on the first run.</param>
     /// <param name="options">Settings; null means the defaults.</param>
+    /// <param name="logger">Receives the run's start and end (information), skipped seeds (warning) and
+    /// checkpoints (debug); null means none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="models"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range, or the size is not a multiple of
     /// <see cref="DiffusionModelConfigs.SizeMultiple"/>.</exception>
-    public DiffusionFinetuner(DiffusionModels models, DiffusionFinetuneOptions? options = null)
+    public DiffusionFinetuner(
+        DiffusionModels models,
+        DiffusionFinetuneOptions? options = null,
+        ILogger<DiffusionFinetuner>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(models);
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         Options = options ?? new DiffusionFinetuneOptions();
         Options.Validate();
         var multiple = models.Configs.SizeMultiple;
@@ -169,6 +178,12 @@ public sealed class DiffusionFinetuner
                 ? LoadState(statePath, adapter, firstMoments, secondMoments, seeds.Count)
                 : 0;
             first = Math.Min(first, total);
+            foreach (var problem in skipped)
+            {
+                AmplifyLog.SeedSkipped(_logger, problem);
+            }
+
+            AmplifyLog.FinetuneStarted(_logger, seeds.Count, first, total);
 
             var noiser = new DdpmNoiser();
             var lossOptions = Options.Loss ?? new MaskedNoiseLossOptions();
@@ -230,6 +245,7 @@ public sealed class DiffusionFinetuner
                 SaveCheckpoint(outputPath, adapter, firstMoments, secondMoments, total, seeds.Count);
             }
 
+            AmplifyLog.FinetuneFinished(_logger, total, losses.Count > 0 ? losses[^1] : double.NaN);
             return new DiffusionFinetuneReport(first, total, losses, seeds.Count, skipped);
         }
         finally
@@ -384,6 +400,7 @@ public sealed class DiffusionFinetuner
 
         SafeTensors.Save(state, StatePath(outputPath), metadata);
         DiffusionLoraFile.Save(outputPath, adapter, _models.Projection);
+        AmplifyLog.CheckpointWritten(_logger, step, outputPath);
     }
 
     private int LoadState(

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TinyBeauty.Amplify.Diffusion.Conditioning;
@@ -62,19 +64,23 @@ public sealed class DiffusionPairGenerator
 
     private readonly DiffusionModels _models;
     private readonly DiffusionFaceCropper _cropper;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a generator over networks the caller owns.</summary>
     /// <param name="models">The networks; load the fine-tuned weights first (see <see cref="DiffusionLoraFile"/>).
     /// Without LoRA layers the branch LoRA scales have no effect.</param>
     /// <param name="cropper">Finds and crops the faces, such as <see cref="DiffusionFaceCrops.FromFaceMesh"/>.</param>
     /// <param name="options">Settings; null means the defaults.</param>
+    /// <param name="logger">Receives skipped photos (warning) and each photo's pairs (debug); null means none.
+    /// </param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range, or the size is not a multiple of
     /// <see cref="DiffusionModelConfigs.SizeMultiple"/>.</exception>
     public DiffusionPairGenerator(
         DiffusionModels models,
         DiffusionFaceCropper cropper,
-        DiffusionGenerateOptions? options = null)
+        DiffusionGenerateOptions? options = null,
+        ILogger<DiffusionPairGenerator>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(cropper);
@@ -89,6 +95,7 @@ public sealed class DiffusionPairGenerator
 
         _models = models;
         _cropper = cropper;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>Gets the settings.</summary>
@@ -196,6 +203,7 @@ public sealed class DiffusionPairGenerator
                 if (File.Exists(Path.Combine(outputFolder, "after", PairName(stem, 0) + ".png")))
                 {
                     present++;
+                    AmplifyLog.PhotoAlreadyDone(_logger, photoPath);
                 }
                 else
                 {
@@ -231,7 +239,7 @@ public sealed class DiffusionPairGenerator
         catch (Exception exception) when (exception is InvalidDataException or UnknownImageFormatException
             or ImageFormatException or IOException or NotSupportedException)
         {
-            problems.Add(new DiffusionProblem(photoPath, exception.Message));
+            Report(problems, new DiffusionProblem(photoPath, exception.Message));
             return 0;
         }
 
@@ -239,7 +247,7 @@ public sealed class DiffusionPairGenerator
         {
             if (crops.Count == 0)
             {
-                problems.Add(new DiffusionProblem(photoPath, "No face was found."));
+                Report(problems, new DiffusionProblem(photoPath, "No face was found."));
                 return 0;
             }
 
@@ -259,6 +267,7 @@ public sealed class DiffusionPairGenerator
                 }
             }
 
+            AmplifyLog.PairsWritten(_logger, photoPath, crops.Count);
             return crops.Count;
         }
         finally
@@ -441,6 +450,12 @@ public sealed class DiffusionPairGenerator
     {
         using var mask = Image.LoadPixelData<L8>(weights, crop.Image.Width, crop.Image.Height);
         MakeupImage.Save(mask, path);
+    }
+
+    private void Report(List<DiffusionProblem> problems, DiffusionProblem problem)
+    {
+        problems.Add(problem);
+        AmplifyLog.PhotoSkipped(_logger, problem);
     }
 
     private static string PairName(string stem, int face) => $"{stem}-f{face}";

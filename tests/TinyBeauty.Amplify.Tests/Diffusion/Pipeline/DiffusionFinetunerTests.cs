@@ -118,6 +118,25 @@ public sealed class DiffusionFinetunerTests : IDisposable
     }
 
     [Fact]
+    public void Run_WithLogger_LogsTheSkippedSeedTheRunAndEachCheckpoint()
+    {
+        var folder = Path.Combine(_root, "partly");
+        SeedPairs.Write(folder, 3, Size, "seed1");
+        using var models = DiffusionModels.CreateRandom(DiffusionModelConfigs.Tiny, seed: 4);
+        var logger = new RecordingLogger<DiffusionFinetuner>();
+
+        new DiffusionFinetuner(models, Options() with { MaxSteps = 2, CheckpointEvery = 1 }, logger)
+            .Run(folder, Path.Combine(_root, "lora.safetensors"));
+
+        var warning = Assert.Single(logger.Events, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal(102, warning.Id.Id);
+        Assert.Contains("seed1.png", warning.Message, StringComparison.Ordinal);
+        Assert.Equal([100, 101, 101, 103], logger.Events.Where(e => e.Id.Id != 102).Select(e => e.Id.Id));
+        Assert.Contains("Fine-tuning on 2 seed pairs: steps 0 to 2", logger.Events[1].Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_NoSeedHasMasks_ThrowsNamingTheFiles()
     {
         var folder = Path.Combine(_root, "bare");

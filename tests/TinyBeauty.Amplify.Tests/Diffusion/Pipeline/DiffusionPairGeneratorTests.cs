@@ -51,6 +51,22 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void Run_WithLogger_WarnsOfTheBrokenPhoto()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var logger = new RecordingLogger<DiffusionPairGenerator>();
+
+        new DiffusionPairGenerator(models, CenterCrop(255), Options(), logger)
+            .Run(Faces, style, Path.Combine(_root, "pairs"));
+
+        var warning = Assert.Single(logger.Events, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal(202, warning.Id.Id);
+        Assert.Contains("broken.png", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(2, logger.Events.Count(e => e.Id.Id == 200));
+    }
+
+    [Fact]
     public void Run_Again_SkipsThePhotosAlreadyDone()
     {
         using var models = TinyModels();
