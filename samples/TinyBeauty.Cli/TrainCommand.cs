@@ -228,7 +228,8 @@ internal static class TrainCommand
             ? "off (no VGG-16 weights; pass --perceptual-weights)"
             : CliRunner.Format(loss.PerceptualWeight);
         var adversarial = loss.AdversarialWeight == 0 ? "off" : CliRunner.Format(loss.AdversarialWeight);
-        return $"loss: L1 {CliRunner.Format(loss.ReconstructionWeight)}, change emphasis {CliRunner.Format(loss.ChangeEmphasis)}, "
+        return $"loss: L1 {CliRunner.Format(loss.ReconstructionWeight)}, "
+            + $"change emphasis {CliRunner.Format(loss.ChangeEmphasis)}, "
             + $"eyeliner {eyeliner}, perceptual {perceptual}, adversarial {adversarial}";
     }
 

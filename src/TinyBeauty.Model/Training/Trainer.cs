@@ -463,7 +463,7 @@ public sealed partial class Trainer
     /// </summary>
     private sealed class PairReader(ITrainingPairSource source, bool stopOnBadPair)
     {
-        private readonly Dictionary<int, SkippedTrainingPair> _bad = [];
+        private readonly HashSet<int> _bad = [];
         private readonly List<SkippedTrainingPair> _skipped = [];
 
         public IReadOnlyList<SkippedTrainingPair> Skipped => _skipped;
@@ -473,7 +473,7 @@ public sealed partial class Trainer
             for (var offset = 0; offset < order.Length; offset++)
             {
                 var index = order[(position + offset) % order.Length];
-                if (_bad.ContainsKey(index))
+                if (_bad.Contains(index))
                 {
                     continue;
                 }
@@ -492,7 +492,7 @@ public sealed partial class Trainer
                             exception);
                     }
 
-                    _bad.Add(index, skipped);
+                    _bad.Add(index);
                     _skipped.Add(skipped);
                 }
             }
