@@ -71,10 +71,7 @@ public class DiffusionComponentBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        var peak = File.ReadLines("/proc/self/status")
-            .FirstOrDefault(line => line.StartsWith("VmHWM", StringComparison.Ordinal));
-        Console.WriteLine(
-            $"// {_network?.GetType().Name} {Config}: peak resident memory {peak?.Split(':')[1].Trim() ?? "unknown"}");
+        PeakMemory.Print($"{_network?.GetType().Name} {Config}");
         _network?.Dispose();
     }
 

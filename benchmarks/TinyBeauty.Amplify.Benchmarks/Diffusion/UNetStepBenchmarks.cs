@@ -49,9 +49,7 @@ public class UNetStepBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        var peak = File.ReadLines("/proc/self/status")
-            .FirstOrDefault(line => line.StartsWith("VmHWM", StringComparison.Ordinal));
-        Console.WriteLine($"// UNet {Config}: peak resident memory {peak?.Split(':')[1].Trim() ?? "unknown"}");
+        PeakMemory.Print($"UNet {Config}");
         _unet?.Dispose();
     }
 

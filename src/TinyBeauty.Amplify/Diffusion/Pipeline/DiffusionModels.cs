@@ -135,8 +135,7 @@ public sealed class DiffusionModels : IDisposable
         var device = options.Device ?? CPU;
         var weights = options.Weights;
 
-        var owned = new List<IDisposable>();
-        try
+        return Build($"building the networks of '{baseFolder}'", device, owned =>
         {
             var unet = Own(owned, DiffusersFolder.LoadUNet(baseFolder, configs.UNet, weights, device));
             var vae = Own(owned, DiffusersFolder.LoadVae(baseFolder, configs.Vae, weights, device));
@@ -155,21 +154,7 @@ public sealed class DiffusionModels : IDisposable
                 ? Own(owned, DiffusersFolder.LoadControlNet(controlNetFolder, configs.ControlNet, weights, device))
                 : null;
             return new DiffusionModels(configs, unet, vae, encoder, projection, controlNet, device);
-        }
-        catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
-        {
-            owned.ForEach(network => network.Dispose());
-            throw DiffusionMemory.Exhausted(
-                $"building the networks of '{baseFolder}' on {device} (Stable Diffusion 1.5 with its image encoder "
-                + "needs about 6.5 GB for fp32 weights alone)",
-                "Nothing was written.",
-                exception);
-        }
-        catch
-        {
-            owned.ForEach(network => network.Dispose());
-            throw;
-        }
+        });
     }
 
     /// <summary>Builds networks with seeded random weights, for tests and for trying the pipeline.</summary>
@@ -190,8 +175,7 @@ public sealed class DiffusionModels : IDisposable
         configs ??= DiffusionModelConfigs.Tiny;
         configs.Validate();
         device ??= CPU;
-        var owned = new List<IDisposable>();
-        try
+        return Build("building random networks", device, owned =>
         {
             using var generator = new Generator(unchecked((ulong)seed), CPU);
             var unet = Own(owned, Randomize(new UNet2DConditionModel(configs.UNet, device), generator));
@@ -204,21 +188,7 @@ public sealed class DiffusionModels : IDisposable
                 ? null
                 : Own(owned, Randomize(new ControlNetModel(configs.ControlNet, device), generator));
             return new DiffusionModels(configs, unet, vae, encoder, projection, controlNet, device);
-        }
-        catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
-        {
-            owned.ForEach(network => network.Dispose());
-            throw DiffusionMemory.Exhausted(
-                $"building random networks on {device} (Stable Diffusion 1.5 with its image encoder needs about "
-                + "6.5 GB for fp32 weights alone)",
-                "Nothing was written.",
-                exception);
-        }
-        catch
-        {
-            owned.ForEach(network => network.Dispose());
-            throw;
-        }
+        });
     }
 
     /// <summary>
@@ -256,6 +226,33 @@ public sealed class DiffusionModels : IDisposable
         ImageEncoder.Dispose();
         Projection.Dispose();
         ControlNet?.Dispose();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="build"/>, which adds every network it creates to the list it is given; on failure
+    /// disposes them, and turns an allocation failure into one message.
+    /// </summary>
+    private static DiffusionModels Build(string what, Device device, Func<List<IDisposable>, DiffusionModels> build)
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            return build(owned);
+        }
+        catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
+        {
+            owned.ForEach(network => network.Dispose());
+            throw DiffusionMemory.Exhausted(
+                $"{what} on {device} (Stable Diffusion 1.5 with its image encoder needs about 6.5 GB for fp32 "
+                + "weights alone)",
+                "Nothing was written.",
+                exception);
+        }
+        catch
+        {
+            owned.ForEach(network => network.Dispose());
+            throw;
+        }
     }
 
     private static T Own<T>(List<IDisposable> owned, T network)
