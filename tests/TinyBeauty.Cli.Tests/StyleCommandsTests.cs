@@ -16,6 +16,43 @@ public sealed class StyleCommandsTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
+    public void Apply_PerFaceOnAGroupPhoto_MakesUpEveryFaceAndLeavesTheBackgroundAlone()
+    {
+        var photo = Path.Combine(RepositoryData.Root, "data", "faces", "held-out", "face-api-sample6.jpg");
+        var output = Path.Combine(_folder, "group.png");
+
+        var result = Run("apply", photo, "-o", output, "--style", "classic-red", "--per-face");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("4 faces", result.Output, StringComparison.Ordinal);
+        using var before = Image.Load<Rgb24>(photo);
+        using var after = Image.Load<Rgb24>(output);
+        var pixels = new byte[before.Width * before.Height * 3];
+        before.CopyPixelDataTo(pixels);
+        using var mesh = new TinyBeauty.Onnx.Faces.FaceMesh();
+        var faces = mesh.Find(new TinyBeauty.Core.ReadOnlyImageView(
+            pixels, before.Width, before.Height, TinyBeauty.Core.PixelLayout.Rgb24));
+        Assert.Equal(4, faces.Count);
+        foreach (var face in faces)
+        {
+            // The red lipstick must show on every face's mouth, between the mouth corners.
+            var (left, right) = (face.Points[61], face.Points[291]);
+            var (x0, x1) = ((int)MathF.Min(left.X, right.X), (int)MathF.Max(left.X, right.X));
+            var y = (int)((left.Y + right.Y) / 2);
+            var redder = 0;
+            for (var x = x0; x <= x1; x++)
+            {
+                redder += after[x, y].R - after[x, y].G > before[x, y].R - before[x, y].G ? 1 : 0;
+            }
+
+            Assert.True(redder > (x1 - x0) / 2, $"mouth at ({x0}-{x1}, {y}): only {redder} pixels redder");
+        }
+
+        Assert.Equal(before[2, 2], after[2, 2]);
+        Assert.Equal(before[before.Width - 3, before.Height - 3], after[after.Width - 3, after.Height - 3]);
+    }
+
+    [Fact]
     public void Styles_ListsEachStyleFileAsNameTabDescription()
     {
         var result = Run("styles");
