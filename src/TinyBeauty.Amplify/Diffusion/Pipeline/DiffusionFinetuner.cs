@@ -39,8 +39,8 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// Files: the output is a <see cref="DiffusionLoraFile"/>; beside it, <c>&lt;output&gt;.state.safetensors</c> holds
 /// the trained weights, the optimiser's moments and (in its metadata) the step, seed and rank. Both are written
 /// every <see cref="DiffusionFinetuneOptions.CheckpointEvery"/> steps, at the end and on cancellation, each
-/// atomically (the state file first). With <see cref="DiffusionFinetuneOptions.Resume"/> a run continues from the state file; on one CPU thread
-/// the final weights are identical to an uninterrupted run's.
+/// atomically (the state file first). With <see cref="DiffusionFinetuneOptions.Resume"/> a run continues from the
+/// state file; on one CPU thread the final weights are identical to an uninterrupted run's.
 /// </para>
 /// </remarks>
 public sealed class DiffusionFinetuner

@@ -115,6 +115,8 @@ public sealed class DiffusionPairGenerator
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="InvalidOperationException">The cropper returned a crop of another size, or a crop with none
     /// of the mask regions.</exception>
+    /// <exception cref="InsufficientMemoryException">Sampling ran out of memory; the message names the pair.
+    /// </exception>
     public DiffusionGenerateReport Run(
         string facesFolder,
         Image<Rgb24> styleReference,
