@@ -52,10 +52,12 @@ namespace TinyBeauty.Amplify.Diffusion.Pipeline;
 /// <para>
 /// Output: a pair folder with <c>before/&lt;photo&gt;-f&lt;i&gt;.png</c> (the crop), <c>after/...</c> and
 /// <c>masks/&lt;photo&gt;-f&lt;i&gt;-&lt;region&gt;.png</c>, faces numbered in the cropper's order. Every file is
-/// written to a temporary name and renamed; a photo's faces are written last to first, so the after image of face 0
-/// marks the photo as done and a rerun skips it. The pair's noise seed mixes the run's seed with the pair's name, so
-/// the same inputs and options give the same bytes. Photos that cannot be read or show no face are skipped and
-/// reported.
+/// written to a temporary name and renamed, and a pair's after image goes last, so its presence marks the pair as
+/// complete. A rerun resumes per pair: it crops every photo again (cheap next to sampling) and generates only the
+/// pairs whose after image is missing, so a multi-face photo interrupted part-way keeps its finished faces. Each
+/// pair's noise seed mixes the run's seed with the pair's name (not a generator shared across pairs), so a pair made
+/// on a rerun has the same bytes as one made by an uninterrupted run, and the same inputs and options always give the
+/// same bytes. Photos that cannot be read or show no face are skipped and reported.
 /// </para>
 /// </remarks>
 public sealed class DiffusionPairGenerator
@@ -192,7 +194,7 @@ public sealed class DiffusionPairGenerator
         }
 
         var problems = new List<DiffusionProblem>();
-        var (written, present) = (0, 0);
+        var (written, pairsPresent, photosPresent) = (0, 0, 0);
         var clock = Stopwatch.StartNew();
         using var contexts = CreateContexts(styles);
         try
@@ -202,18 +204,21 @@ public sealed class DiffusionPairGenerator
                 cancellationToken.ThrowIfCancellationRequested();
                 var photoPath = photos[index];
                 var stem = Path.GetFileNameWithoutExtension(photoPath);
-                if (File.Exists(Path.Combine(outputFolder, "after", PairName(stem, 0) + ".png")))
+                var outcome = GeneratePhoto(photoPath, stem, contexts, outputFolder, problems, cancellationToken);
+                written += outcome.Written;
+                pairsPresent += outcome.AlreadyDone;
+                if (outcome.Written == 0 && outcome.AlreadyDone > 0)
                 {
-                    present++;
+                    photosPresent++;
                     AmplifyLog.PhotoAlreadyDone(_logger, photoPath);
-                }
-                else
-                {
-                    written += GeneratePhoto(photoPath, stem, contexts, outputFolder, problems, cancellationToken);
                 }
 
                 progress?.Report(new DiffusionGenerateProgress(
-                    index + 1, photos.Length, Path.GetFileName(photoPath), clock.Elapsed));
+                    index + 1, photos.Length, Path.GetFileName(photoPath), clock.Elapsed)
+                {
+                    PairsWritten = written,
+                    PairsAlreadyDone = pairsPresent,
+                });
             }
         }
         finally
@@ -221,10 +226,12 @@ public sealed class DiffusionPairGenerator
             _models.Lora?.SetScale(1.0);
         }
 
-        return new DiffusionGenerateReport(written, present, problems);
+        return new DiffusionGenerateReport(written, photosPresent, problems) { PairsAlreadyDone = pairsPresent };
     }
 
-    private int GeneratePhoto(
+    /// <summary>Crops a photo's faces and writes the pairs whose after image is missing.</summary>
+    /// <returns>The pairs written now and the pairs found complete from an earlier run.</returns>
+    private (int Written, int AlreadyDone) GeneratePhoto(
         string photoPath,
         string stem,
         StyleContexts contexts,
@@ -242,7 +249,7 @@ public sealed class DiffusionPairGenerator
             or ImageFormatException or IOException or NotSupportedException)
         {
             Report(problems, new DiffusionProblem(photoPath, exception.Message));
-            return 0;
+            return (0, 0);
         }
 
         try
@@ -250,27 +257,39 @@ public sealed class DiffusionPairGenerator
             if (crops.Count == 0)
             {
                 Report(problems, new DiffusionProblem(photoPath, "No face was found."));
-                return 0;
+                return (0, 0);
             }
 
+            var (written, alreadyDone) = (0, 0);
             for (var face = crops.Count - 1; face >= 0; face--)
             {
                 var name = PairName(stem, face);
+                if (File.Exists(Path.Combine(outputFolder, "after", name + ".png")))
+                {
+                    alreadyDone++;
+                    continue;
+                }
+
                 try
                 {
                     WritePair(crops[face], name, contexts, outputFolder, cancellationToken);
+                    written++;
                 }
                 catch (Exception exception) when (DiffusionMemory.IsOutOfMemory(exception))
                 {
                     throw DiffusionMemory.Exhausted(
                         $"generating pair '{name}' at {Options.Size} x {Options.Size} on {_models.Device}",
-                        "The pairs written before it are complete and a rerun continues from this photo.",
+                        "The pairs written before it are complete and a rerun generates only the missing ones.",
                         exception);
                 }
             }
 
-            AmplifyLog.PairsWritten(_logger, photoPath, crops.Count);
-            return crops.Count;
+            if (written > 0)
+            {
+                AmplifyLog.PairsWritten(_logger, photoPath, written);
+            }
+
+            return (written, alreadyDone);
         }
         finally
         {

@@ -79,7 +79,34 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
 
         Assert.Equal(0, report.Written);
         Assert.Equal(2, report.PhotosAlreadyDone);
+        Assert.Equal(2, report.PairsAlreadyDone);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(output, "after", "photo0-f0.png")));
+    }
+
+    [Fact]
+    public void Run_AgainAfterOnePairWasLost_RegeneratesOnlyThatPairWithTheSameBytes()
+    {
+        using var models = TinyModels();
+        using var style = SeedPairs.Photo(40, 7);
+        var output = Path.Combine(_root, "pairs");
+        Generator(models, TwoFaces()).Run(Faces, style, output);
+        var after = (string name) => Path.Combine(output, "after", name + ".png");
+        var original = File.ReadAllBytes(after("photo0-f1"));
+        var untouched = new[] { "photo0-f0", "photo1-f0", "photo1-f1" }
+            .ToDictionary(name => name, name => File.GetLastWriteTimeUtc(after(name)));
+
+        // An interrupted multi-face photo: its second face's after image was never renamed into place.
+        File.Delete(after("photo0-f1"));
+        var report = Generator(models, TwoFaces()).Run(Faces, style, output);
+
+        Assert.Equal(1, report.Written);
+        Assert.Equal(3, report.PairsAlreadyDone);
+        Assert.Equal(1, report.PhotosAlreadyDone);
+        Assert.Equal(original, File.ReadAllBytes(after("photo0-f1")));
+        foreach (var (name, written) in untouched)
+        {
+            Assert.Equal(written, File.GetLastWriteTimeUtc(after(name)));
+        }
     }
 
     [Fact]
@@ -311,6 +338,14 @@ public sealed class DiffusionPairGeneratorTests : IDisposable
             .Resize(size, size));
         var mask = Enumerable.Repeat(maskValue, size * size).ToArray();
         return [new DiffusionFaceCrop(image, new Dictionary<string, byte[]> { ["face"] = mask })];
+    };
+
+    /// <summary>A cropper that finds two faces: the centred square and its mirror image.</summary>
+    private static DiffusionFaceCropper TwoFaces() => (photo, size) =>
+    {
+        var first = CenterCrop(255)(photo, size)[0];
+        var mirrored = first.Image.Clone(context => context.Flip(FlipMode.Horizontal));
+        return [first, new DiffusionFaceCrop(mirrored, first.Masks)];
     };
 
     /// <summary>A cropper whose "lips" mask is the crop's left half and whose "eyes" mask is its right half.</summary>
