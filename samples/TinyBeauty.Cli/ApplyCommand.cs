@@ -107,6 +107,11 @@ internal static class ApplyCommand
         var faces = string.Empty;
         if (perFace)
         {
+            if (FaceDetector.DescribeTooSmall(image.Width, image.Height, inputPath) is { } tooSmall)
+            {
+                throw new CliException(tooSmall);
+            }
+
             using var detector = new FaceDetector(options.IntraOpThreads);
             var count = session.ApplyToFaces(image, detector, intensity);
             if (count == 0)

@@ -67,6 +67,11 @@ internal static class MasksCommand
 
         using var photo = MakeupImage.Load(inputPath, maxPixels);
         var (width, height) = (photo.Width, photo.Height);
+        if (FaceDetector.DescribeTooSmall(width, height, inputPath) is { } tooSmall)
+        {
+            throw new CliException(tooSmall);
+        }
+
         var pixels = new byte[width * height * 3];
         photo.CopyPixelDataTo(pixels);
 

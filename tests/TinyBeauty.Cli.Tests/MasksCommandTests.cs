@@ -72,6 +72,25 @@ public sealed class MasksCommandTests : IDisposable
     }
 
     [Fact]
+    public void Masks_PhotoTooSmallForAFace_SaysItsSizeAndTheMinimum()
+    {
+        var photo = Path.Combine(_folder, "tiny.png");
+        using (var image = new Image<Rgb24>(16, 16, new Rgb24(200, 150, 120)))
+        {
+            image.Save(photo);
+        }
+
+        var result = Run("masks", photo, "-o", Path.Combine(_folder, "out"));
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)).TrimEnd('\r');
+        Assert.Equal(
+            $"error: The photo '{photo}' is 16 x 16 pixels, too small to hold a detectable face: "
+            + "its shorter side needs at least 32 pixels.",
+            line);
+    }
+
+    [Fact]
     public void Masks_MissingPhoto_PrintsOneLine()
     {
         var result = Run("masks", Path.Combine(_folder, "none.png"), "-o", Path.Combine(_folder, "out"));

@@ -192,6 +192,11 @@ public sealed class RenderAmplifier : IDisposable
         try
         {
             using var photo = MakeupImage.Load(photoPath, options.MaxPixels);
+            if (FaceDetector.DescribeTooSmall(photo.Width, photo.Height) is { } tooSmall)
+            {
+                throw new InvalidDataException(tooSmall);
+            }
+
             var pixels = new byte[photo.Width * photo.Height * 3];
             photo.CopyPixelDataTo(pixels);
             var faces = _mesh.Find(new ReadOnlyImageView(pixels, photo.Width, photo.Height, PixelLayout.Rgb24));

@@ -29,6 +29,15 @@ public sealed class FaceDetector : IDisposable
     /// <summary>The intersection over union above which a lower-scoring detection is suppressed.</summary>
     public const float OverlapThreshold = 0.3f;
 
+    /// <summary>
+    /// The shorter side, in pixels, below which a photo is refused as too small to hold a detectable face: 32.
+    /// </summary>
+    /// <remarks>A face can be no larger than the photo. Below 32 pixels it has fewer pixels than the face mesh has
+    /// landmarks (468) and the detector sees it enlarged eightfold or more, so anything found would be a guess.
+    /// Every face path (mask drawing, per-face makeup, the amplifiers) checks photos with
+    /// <see cref="DescribeTooSmall"/> so that they all refuse the same photos with the same words.</remarks>
+    public const int MinPhotoSide = 32;
+
     private const int Channels = 3;
     private const int Regressors = 16;
     private const int FineAnchors = 512;
@@ -40,6 +49,24 @@ public sealed class FaceDetector : IDisposable
 
     private readonly InferenceSession _session;
     private volatile bool _disposed;
+
+    /// <summary>Says why a photo is too small to hold a detectable face, or returns null when it is large enough
+    /// (its shorter side is at least <see cref="MinPhotoSide"/> pixels).</summary>
+    /// <param name="width">The photo's width in pixels.</param>
+    /// <param name="height">The photo's height in pixels.</param>
+    /// <param name="photoPath">The photo's file, named in the message; null for "the photo".</param>
+    /// <returns>A one-sentence message giving the actual size and the minimum, or null.</returns>
+    public static string? DescribeTooSmall(int width, int height, string? photoPath = null)
+    {
+        if (Math.Min(width, height) >= MinPhotoSide)
+        {
+            return null;
+        }
+
+        var photo = photoPath is null ? "The photo" : $"The photo '{photoPath}'";
+        return $"{photo} is {width} x {height} pixels, too small to hold a detectable face: "
+            + $"its shorter side needs at least {MinPhotoSide} pixels.";
+    }
 
     /// <summary>Loads the embedded BlazeFace model.</summary>
     /// <param name="intraOpThreads">The threads ONNX Runtime uses inside one inference; 0 (the default) lets it

@@ -120,6 +120,27 @@ public sealed class RenderAmplifierTests : IClassFixture<RenderAmplifierTests.Sh
     }
 
     [Fact]
+    public void Run_PhotoTooSmallForAFace_ReportsItsSizeAndTheMinimum()
+    {
+        using (var tiny = new Image<Rgb24>(16, 16, new Rgb24(200, 150, 120)))
+        {
+            tiny.SaveAsPng(Path.Combine(_faces, "tiny.png"));
+        }
+
+        using var amplifier = new RenderAmplifier(_mesh);
+
+        var report = amplifier.Run(_faces, s_style, Path.Combine(_root, "pairs"), new RenderAmplifierOptions
+        {
+            Size = 128,
+        });
+
+        var problem = Assert.Single(report.Problems);
+        Assert.EndsWith("tiny.png", problem.Path, StringComparison.Ordinal);
+        Assert.Contains("16 x 16 pixels, too small", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains($"at least {FaceDetector.MinPhotoSide} pixels", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_NoFaceAnywhere_ThrowsNamingTheFolder()
     {
         File.Delete(Path.Combine(_faces, "astronaut.png"));

@@ -55,6 +55,26 @@ public sealed class FaceDetectorTests(ITestOutputHelper output)
         Assert.Throws<ObjectDisposedException>(() => detector.Detect(photo.View));
     }
 
+    [Theory]
+    [InlineData(16, 16, "16 x 16")]
+    [InlineData(640, 31, "640 x 31")]
+    public void DescribeTooSmall_ShorterSideBelowTheMinimum_NamesThePhotoItsSizeAndTheMinimum(
+        int width, int height, string size)
+    {
+        var message = FaceDetector.DescribeTooSmall(width, height, "tiny.png");
+
+        Assert.Equal(
+            $"The photo 'tiny.png' is {size} pixels, too small to hold a detectable face: "
+            + "its shorter side needs at least 32 pixels.",
+            message);
+    }
+
+    [Theory]
+    [InlineData(32, 32)]
+    [InlineData(4000, 3000)]
+    public void DescribeTooSmall_LargeEnough_ReturnsNull(int width, int height) =>
+        Assert.Null(FaceDetector.DescribeTooSmall(width, height));
+
     [Fact]
     public void Detect_BlankGreyImage_FindsNothing()
     {

@@ -17,7 +17,9 @@ public static class DiffusionFaceCrops
     /// </summary>
     /// <param name="mesh">The face mesh; the caller owns and disposes it.</param>
     /// <param name="cropScale">The crop side over the landmarks' extent; at least 1; default 1.5.</param>
-    /// <returns>The cropper.</returns>
+    /// <returns>The cropper. It throws <see cref="InvalidDataException"/>, giving the size and the minimum, for a
+    /// photo whose shorter side is below <see cref="FaceDetector.MinPhotoSide"/>; the generator reports such a photo
+    /// as a problem and goes on.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="mesh"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The scale is below 1 or not finite.</exception>
     public static DiffusionFaceCropper FromFaceMesh(FaceMesh mesh, float cropScale = 1.5f)
@@ -31,6 +33,11 @@ public static class DiffusionFaceCrops
         return (photo, size) =>
         {
             ArgumentNullException.ThrowIfNull(photo);
+            if (FaceDetector.DescribeTooSmall(photo.Width, photo.Height) is { } tooSmall)
+            {
+                throw new InvalidDataException(tooSmall);
+            }
+
             var pixels = new byte[photo.Width * photo.Height * 3];
             photo.CopyPixelDataTo(pixels);
             var faces = mesh.Find(new ReadOnlyImageView(pixels, photo.Width, photo.Height, PixelLayout.Rgb24));
