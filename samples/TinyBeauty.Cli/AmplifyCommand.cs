@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using TinyBeauty.Amplify.Rendering;
 using TinyBeauty.Core;
 using TinyBeauty.Onnx;
@@ -124,15 +123,17 @@ internal static class AmplifyCommand
     {
         var style = MakeupStyle.Load(stylePath);
         using var amplifier = new RenderAmplifier();
-        var bar = new ProgressLine();
+        var display = new ProgressDisplay();
+        var progress = display.For<RenderProgress>(value => ProgressDisplay.Format(
+            null, "pair", value.Done, value.Total, value.Current, value.Remaining));
         RenderReport report;
         try
         {
-            report = amplifier.Run(facesFolder, style, outputFolder, options, bar, cancellationToken);
+            report = amplifier.Run(facesFolder, style, outputFolder, options, progress, cancellationToken);
         }
         finally
         {
-            bar.Finish();
+            display.Finish();
         }
 
         Console.WriteLine(
@@ -165,31 +166,5 @@ internal static class AmplifyCommand
         style.Save(outputPath);
         Console.WriteLine($"{style.Description}; written to {outputPath}");
         return 0;
-    }
-
-    /// <summary>A one-line progress bar with the ETA on standard error.</summary>
-    private sealed class ProgressLine : IProgress<RenderProgress>
-    {
-        private const int BarWidth = 20;
-
-        private int _lastLength;
-
-        public void Report(RenderProgress value)
-        {
-            var filled = BarWidth * value.Done / Math.Max(1, value.Total);
-            var line = $"[{new string('#', filled)}{new string('.', BarWidth - filled)}] {value.Done}/{value.Total}"
-                + $" {value.Current} eta {value.Remaining.ToString(@"m\:ss", CultureInfo.InvariantCulture)}";
-            Console.Error.Write('\r' + line.PadRight(_lastLength));
-            _lastLength = line.Length;
-        }
-
-        public void Finish()
-        {
-            if (_lastLength > 0)
-            {
-                Console.Error.WriteLine();
-                _lastLength = 0;
-            }
-        }
     }
 }

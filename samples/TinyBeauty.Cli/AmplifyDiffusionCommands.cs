@@ -254,10 +254,10 @@ internal static class AmplifyDiffusionCommands
         CancellationToken cancellationToken)
     {
         var finetuner = new DiffusionFinetuner(models, options);
-        var line = new StatusLine();
-        var progress = new Inline<DiffusionFinetuneProgress>(value => line.Write(
-            $"step {value.Step}/{value.TotalSteps} loss {value.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}"
-            + $" eta {value.Remaining.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)}"));
+        var display = new ProgressDisplay();
+        var progress = display.For<DiffusionFinetuneProgress>(value => ProgressDisplay.Format(
+            null, "step", value.Step, value.TotalSteps,
+            $"loss {value.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}", value.Remaining));
         DiffusionFinetuneReport report;
         try
         {
@@ -265,7 +265,7 @@ internal static class AmplifyDiffusionCommands
         }
         finally
         {
-            line.Finish();
+            display.Finish();
         }
 
         foreach (var problem in report.Skipped)
@@ -344,10 +344,10 @@ internal static class AmplifyDiffusionCommands
     {
         using var mesh = new FaceMesh();
         var generator = new DiffusionPairGenerator(models, DiffusionFaceCrops.FromFaceMesh(mesh), options);
-        var line = new StatusLine();
-        var progress = new Inline<DiffusionGenerateProgress>(value => line.Write(
-            $"photo {value.Done}/{value.Total} {value.Current} "
-            + $"elapsed {value.Elapsed.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)}"));
+        var display = new ProgressDisplay();
+        var progress = display.For<DiffusionGenerateProgress>(value => ProgressDisplay.Format(
+            null, "photo", value.Done, value.Total,
+            $"{value.Current} pairs {value.PairsWritten} new {value.PairsAlreadyDone} kept", value.Remaining));
         DiffusionGenerateReport report;
         try
         {
@@ -355,11 +355,11 @@ internal static class AmplifyDiffusionCommands
         }
         finally
         {
-            line.Finish();
+            display.Finish();
         }
 
         Console.WriteLine(
-            $"{report.Written} pairs written, {report.PhotosAlreadyDone} photos already done; pairs in {outputFolder}");
+            $"{report.Written} pairs written, {report.PairsAlreadyDone} already present; pairs in {outputFolder}");
         foreach (var problem in report.Problems)
         {
             Console.Error.WriteLine($"skipped {problem.Path}: {problem.Reason}");
@@ -412,30 +412,4 @@ internal static class AmplifyDiffusionCommands
     {
         Description = "Where the networks run: cpu (default) or cuda (needs the CUDA libtorch package).",
     };
-
-    /// <summary>A single status line on standard error, rewritten in place.</summary>
-    private sealed class StatusLine
-    {
-        private int _lastLength;
-
-        public void Write(string line)
-        {
-            Console.Error.Write('\r' + line.PadRight(_lastLength));
-            _lastLength = line.Length;
-        }
-
-        public void Finish()
-        {
-            if (_lastLength > 0)
-            {
-                Console.Error.WriteLine();
-                _lastLength = 0;
-            }
-        }
-    }
-
-    private sealed class Inline<T>(Action<T> action) : IProgress<T>
-    {
-        public void Report(T value) => action(value);
-    }
 }

@@ -235,9 +235,6 @@ internal static class TrainCommand
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
 
-    private static string Format(TimeSpan time) =>
-        time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
-
     /// <summary>Serves the pairs of a folder to the trainer, decoding them on every read to keep memory flat.</summary>
     private sealed class PairFolderSource(IReadOnlyList<PairEntry> pairs) : ITrainingPairSource
     {
@@ -286,9 +283,7 @@ internal static class TrainCommand
     /// <summary>A one-line progress bar on standard error, redrawn with a carriage return after every step.</summary>
     private sealed class ProgressLine : IProgress<TrainingProgress>
     {
-        private const int BarWidth = 20;
-
-        private int _lastLength;
+        private readonly ProgressDisplay _display = new();
 
         public long LastStep { get; private set; }
 
@@ -305,24 +300,13 @@ internal static class TrainCommand
                 return;
             }
 
-            var filled = (int)(BarWidth * value.Step / value.TotalSteps);
-            var line = $"epoch {value.Epoch}/{value.Epochs}"
-                + $" [{new string('#', filled)}{new string('.', BarWidth - filled)}]"
-                + $" step {value.Step}/{value.TotalSteps} loss {Format(value.Loss.Total)}"
+            var details = $"loss {Format(value.Loss.Total)}"
                 + (value.DiscriminatorLoss > 0 ? $" d-loss {Format(value.DiscriminatorLoss)}" : string.Empty)
-                + $" lr {value.LearningRate.ToString("0.0e+0", CultureInfo.InvariantCulture)}"
-                + $" eta {Format(value.Remaining)}";
-            Console.Error.Write('\r' + line.PadRight(_lastLength));
-            _lastLength = line.Length;
+                + $" lr {value.LearningRate.ToString("0.0e+0", CultureInfo.InvariantCulture)}";
+            _display.Write(ProgressDisplay.Format(
+                $"epoch {value.Epoch}/{value.Epochs}", "step", value.Step, value.TotalSteps, details, value.Remaining));
         }
 
-        public void Finish()
-        {
-            if (_lastLength > 0)
-            {
-                Console.Error.WriteLine();
-                _lastLength = 0;
-            }
-        }
+        public void Finish() => _display.Finish();
     }
 }

@@ -71,8 +71,8 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
             "--size", "32", "--epochs", "2", "--seed", "4");
 
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("step 4/4 loss", result.Error, StringComparison.Ordinal);
-        Assert.Contains("eta", result.Error, StringComparison.Ordinal);
+        Assert.Contains("[####################] step 4/4 loss", result.Error, StringComparison.Ordinal);
+        Assert.Contains(" eta 0:00", result.Error, StringComparison.Ordinal);
         Assert.Contains("LoRA written", result.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(output));
         Assert.True(File.Exists(output + ".state.safetensors"));
@@ -103,6 +103,10 @@ public sealed class AmplifyDiffusionCommandsTests : IDisposable
         Assert.True(finetune.ExitCode == 0, finetune.Error);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("1 pairs written", result.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            "[####################] photo 1/1 astronaut.png pairs 1 new 0 kept eta 0:00",
+            result.Error,
+            StringComparison.Ordinal);
         Assert.True(twoStyles.ExitCode == 0, twoStyles.Error);
         Assert.Contains("1 pairs written", twoStyles.Output, StringComparison.Ordinal);
         var info = Image.Identify(Path.Combine(pairs, "after", "astronaut-f0.png"));
