@@ -58,7 +58,9 @@ public static class ReconstructionLoss
     /// </summary>
     /// <param name="output">The network's styled image, float [N, 3, H, W] in [-1, 1].</param>
     /// <param name="target">The wanted image, float [N, 3, H, W] in [-1, 1], on the same device.</param>
-    /// <returns>A scalar tensor, 0 for identical images and at most 4 for inputs in range; the caller owns it.</returns>
+    /// <returns>
+    /// A scalar tensor, 0 for identical images and at most 4 for inputs in range; the caller owns it.
+    /// </returns>
     /// <exception cref="ArgumentException">A tensor is not [N, 3, H, W] or the shapes differ.</exception>
     public static Tensor ComputeSquared(Tensor output, Tensor target)
     {
