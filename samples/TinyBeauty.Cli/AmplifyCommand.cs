@@ -60,6 +60,14 @@ internal static class AmplifyCommand
         {
             Description = "Random variation of colours and opacities for the extra pairs of a face (0 to 1).",
         };
+        var rotationJitter = new Option<float>("--rotation-jitter")
+        {
+            Description = "Largest turn of the crop, in degrees, for the extra pairs of a face (0 to 45).",
+        };
+        var toneJitter = new Option<float>("--tone-jitter")
+        {
+            Description = "Random brightness, contrast, cast and saturation of the face for its extra pairs (0 to 1).",
+        };
         var seed = new Option<int>("--seed") { Description = "The seed of the variations." };
         var stopOnProblem = new Option<bool>("--stop-on-problem")
         {
@@ -68,7 +76,8 @@ internal static class AmplifyCommand
 
         var command = new Command("render", "Paint a makeup style on every face of a folder, writing training pairs.")
         {
-            style, faces, output, count, size, cropScale, cropJitter, styleJitter, seed, stopOnProblem,
+            style, faces, output, count, size, cropScale, cropJitter, styleJitter, rotationJitter, toneJitter, seed,
+            stopOnProblem,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -79,6 +88,8 @@ internal static class AmplifyCommand
                 CropScale = result.GetValue(cropScale),
                 CropJitter = result.GetValue(cropJitter),
                 StyleJitter = result.GetValue(styleJitter),
+                RotationJitter = result.GetValue(rotationJitter),
+                ToneJitter = result.GetValue(toneJitter),
                 Seed = result.GetValue(seed),
                 StopOnProblem = result.GetValue(stopOnProblem),
             };

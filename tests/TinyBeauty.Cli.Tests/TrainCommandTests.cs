@@ -77,7 +77,8 @@ public sealed class TrainCommandTests : IDisposable
             "--width", "4", "--validation", "0");
 
         Assert.True(train.ExitCode == 0, train.Error);
-        Assert.Contains("loss: L1 1, change emphasis 0, eyeliner 0.5 (3 of 3 pairs have eye masks), perceptual off",
+        Assert.Contains(
+            "loss: L1 1, squared off, change emphasis 0, eyeliner 0.5 (3 of 3 pairs have eye masks), perceptual off",
             train.Error, StringComparison.Ordinal);
         var lines = train.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.StartsWith("skipped face1: ", lines[^1], StringComparison.Ordinal);

@@ -22,9 +22,12 @@ namespace TinyBeauty.Amplify.Rendering;
 /// pairs already present: the run is resumable. The same options and seed give the same pairs.
 /// </para>
 /// <para>
-/// The face mesh runs on the whole photo once; each pair is an axis-aligned square crop around a face (pushed
-/// inside the photo where it would cross an edge), resized to <see cref="RenderAmplifierOptions.Size"/>, with the
-/// mesh carried over, so faces are not re-detected in the crop.
+/// The face mesh runs on the whole photo once; each pair is a square crop around a face, resized to
+/// <see cref="RenderAmplifierOptions.Size"/>, with the mesh carried over, so faces are not re-detected in the crop.
+/// The first pair of each face is axis-aligned and pushed inside the photo where it would cross an edge; later pairs
+/// may be moved, scaled, turned and recoloured (<see cref="RenderAmplifierOptions.CropJitter"/>,
+/// <see cref="RenderAmplifierOptions.RotationJitter"/>, <see cref="RenderAmplifierOptions.ToneJitter"/>), and a
+/// turned crop repeats the photo's edge pixels where it reaches beyond the photo.
 /// </para>
 /// </remarks>
 public sealed class RenderAmplifier : IDisposable
@@ -158,8 +161,7 @@ public sealed class RenderAmplifier : IDisposable
                         photo ??= MakeupImage.Load(photoPath, options.MaxPixels);
                         var random = new Random(StableSeed(options.Seed, name));
                         var pairStyle = variant == 0 ? style : StyleVariation.Vary(style, options.StyleJitter, random);
-                        var jitter = variant == 0 ? 0f : options.CropJitter;
-                        WritePair(photo, faces[face], pairStyle, options, jitter, random, outputFolder, name);
+                        WritePair(photo, faces[face], pairStyle, options, variant > 0, random, outputFolder, name);
                         written++;
                     }
 
@@ -232,25 +234,25 @@ public sealed class RenderAmplifier : IDisposable
         FaceLandmarks face,
         MakeupStyle style,
         RenderAmplifierOptions options,
-        float jitter,
+        bool varied,
         Random random,
         string outputFolder,
         string name)
     {
-        var (left, top, side) = CropSquare(face, photo.Width, photo.Height, options.CropScale, jitter, random);
-        using var before = photo.Clone(image => image
-            .Crop(new Rectangle(left, top, side, side))
-            .Resize(options.Size, options.Size, KnownResamplers.Triangle));
-
-        var scale = options.Size / (float)side;
-        var points = face.Points
-            .Select(p => new Vector3((p.X - left) * scale, (p.Y - top) * scale, p.Z * scale))
-            .ToArray();
-        var cropFace = face with { Points = points };
-
         var size = options.Size;
-        var beforePixels = new byte[size * size * 3];
-        before.CopyPixelDataTo(beforePixels);
+        var jitter = varied ? options.CropJitter : 0f;
+        var (centre, side) = CropFrame(face, options.CropScale, jitter, random);
+        var angle = varied && options.RotationJitter > 0
+            ? options.RotationJitter * ((2f * random.NextSingle()) - 1f) * MathF.PI / 180f
+            : 0f;
+        var (beforePixels, cropFace) = angle == 0f
+            ? CropSquare(photo, face, centre, side, size)
+            : CropTurned(photo, face, centre, side, angle, size);
+        if (varied && options.ToneJitter > 0)
+        {
+            ToneVariation.Apply(beforePixels, options.ToneJitter, random);
+        }
+
         var afterPixels = new byte[beforePixels.Length];
         MakeupRenderer.Render(
             new ReadOnlyImageView(beforePixels, size, size, PixelLayout.Rgb24),
@@ -273,7 +275,10 @@ public sealed class RenderAmplifier : IDisposable
             MakeupImage.Save(after, Path.Combine(outputFolder, "after", name + ".png"));
         }
 
-        MakeupImage.Save(before, Path.Combine(outputFolder, "before", name + ".png"));
+        using (var before = Image.LoadPixelData<Rgb24>(beforePixels, size, size))
+        {
+            MakeupImage.Save(before, Path.Combine(outputFolder, "before", name + ".png"));
+        }
 
         // The face mask goes last: its presence marks the pair as complete for a rerun.
         if (options.WriteMasks)
@@ -304,9 +309,9 @@ public sealed class RenderAmplifier : IDisposable
         MakeupImage.Save(image, Path.Combine(outputFolder, "masks", $"{name}-{region}.png"));
     }
 
-    /// <summary>A square around the face's landmarks, jittered, kept inside the photo where it fits.</summary>
-    private static (int Left, int Top, int Side) CropSquare(
-        FaceLandmarks face, int width, int height, float cropScale, float jitter, Random random)
+    /// <summary>The crop's centre and side in photo pixels: a square around the landmarks, jittered.</summary>
+    private static (Vector2 Centre, float Side) CropFrame(
+        FaceLandmarks face, float cropScale, float jitter, Random random)
     {
         var min = new Vector2(float.MaxValue);
         var max = new Vector2(float.MinValue);
@@ -320,10 +325,102 @@ public sealed class RenderAmplifier : IDisposable
         var side = extent * cropScale * (1f + (jitter * ((2f * random.NextSingle()) - 1f)));
         var centre = ((min + max) / 2f) + (jitter * side * new Vector2(
             (2f * random.NextSingle()) - 1f, (2f * random.NextSingle()) - 1f));
+        return (centre, side);
+    }
 
-        var whole = Math.Clamp((int)MathF.Round(side), 8, Math.Min(width, height));
-        var left = Math.Clamp((int)MathF.Round(centre.X - (whole / 2f)), 0, width - whole);
-        var top = Math.Clamp((int)MathF.Round(centre.Y - (whole / 2f)), 0, height - whole);
-        return (left, top, whole);
+    /// <summary>
+    /// An axis-aligned crop of whole pixels, pushed inside the photo where it would cross an edge, resized to
+    /// <paramref name="size"/>, with the landmarks carried over.
+    /// </summary>
+    private static (byte[] Pixels, FaceLandmarks Face) CropSquare(
+        Image<Rgb24> photo, FaceLandmarks face, Vector2 centre, float side, int size)
+    {
+        var whole = Math.Clamp((int)MathF.Round(side), 8, Math.Min(photo.Width, photo.Height));
+        var left = Math.Clamp((int)MathF.Round(centre.X - (whole / 2f)), 0, photo.Width - whole);
+        var top = Math.Clamp((int)MathF.Round(centre.Y - (whole / 2f)), 0, photo.Height - whole);
+        using var crop = photo.Clone(image => image
+            .Crop(new Rectangle(left, top, whole, whole))
+            .Resize(size, size, KnownResamplers.Triangle));
+        var pixels = new byte[size * size * 3];
+        crop.CopyPixelDataTo(pixels);
+
+        var scale = size / (float)whole;
+        var points = face.Points
+            .Select(p => new Vector3((p.X - left) * scale, (p.Y - top) * scale, p.Z * scale))
+            .ToArray();
+        return (pixels, face with { Points = points });
+    }
+
+    /// <summary>
+    /// A crop turned by <paramref name="angle"/> radians about its centre: the photo region under the turned square
+    /// is first resized to the crop's scale (so a large reduction still averages its pixels), then sampled
+    /// bilinearly along the turned grid. Beyond the photo's edge the nearest edge pixel repeats.
+    /// </summary>
+    private static (byte[] Pixels, FaceLandmarks Face) CropTurned(
+        Image<Rgb24> photo, FaceLandmarks face, Vector2 centre, float side, float angle, int size)
+    {
+        var scale = size / side;
+        var reach = (side * (MathF.Abs(MathF.Cos(angle)) + MathF.Abs(MathF.Sin(angle))) / 2f) + 2f;
+        var left = Math.Clamp((int)MathF.Floor(centre.X - reach), 0, photo.Width - 1);
+        var top = Math.Clamp((int)MathF.Floor(centre.Y - reach), 0, photo.Height - 1);
+        var right = Math.Clamp((int)MathF.Ceiling(centre.X + reach), left + 1, photo.Width);
+        var bottom = Math.Clamp((int)MathF.Ceiling(centre.Y + reach), top + 1, photo.Height);
+        var regionWidth = right - left;
+        var regionHeight = bottom - top;
+        var scaledWidth = Math.Max(1, (int)MathF.Round(regionWidth * scale));
+        var scaledHeight = Math.Max(1, (int)MathF.Round(regionHeight * scale));
+        using var region = photo.Clone(image => image
+            .Crop(new Rectangle(left, top, regionWidth, regionHeight))
+            .Resize(scaledWidth, scaledHeight, KnownResamplers.Triangle));
+        var source = new byte[scaledWidth * scaledHeight * 3];
+        region.CopyPixelDataTo(source);
+
+        // Photo point -> crop point: about the centre, turned, scaled, then moved to the crop's middle.
+        var toCrop = Matrix3x2.CreateTranslation(-centre)
+            * Matrix3x2.CreateRotation(angle)
+            * Matrix3x2.CreateScale(scale)
+            * Matrix3x2.CreateTranslation(size / 2f, size / 2f);
+        Matrix3x2.Invert(toCrop, out var toPhoto);
+        var regionScale = new Vector2(scaledWidth / (float)regionWidth, scaledHeight / (float)regionHeight);
+
+        var pixels = new byte[size * size * 3];
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                var photoPoint = Vector2.Transform(new Vector2(x + 0.5f, y + 0.5f), toPhoto);
+                var sourcePoint = ((photoPoint - new Vector2(left, top)) * regionScale) - new Vector2(0.5f);
+                SampleBilinear(source, scaledWidth, scaledHeight, sourcePoint, pixels.AsSpan(((y * size) + x) * 3, 3));
+            }
+        }
+
+        var points = face.Points
+            .Select(p =>
+            {
+                var turned = Vector2.Transform(new Vector2(p.X, p.Y), toCrop);
+                return new Vector3(turned.X, turned.Y, p.Z * scale);
+            })
+            .ToArray();
+        return (pixels, face with { Points = points });
+    }
+
+    private static void SampleBilinear(byte[] source, int width, int height, Vector2 point, Span<byte> pixel)
+    {
+        var x = Math.Clamp(point.X, 0f, width - 1);
+        var y = Math.Clamp(point.Y, 0f, height - 1);
+        var x0 = (int)x;
+        var y0 = (int)y;
+        var x1 = Math.Min(x0 + 1, width - 1);
+        var y1 = Math.Min(y0 + 1, height - 1);
+        var fx = x - x0;
+        var fy = y - y0;
+        for (var channel = 0; channel < 3; channel++)
+        {
+            var top = (source[(((y0 * width) + x0) * 3) + channel] * (1f - fx))
+                + (source[(((y0 * width) + x1) * 3) + channel] * fx);
+            var bottom = (source[(((y1 * width) + x0) * 3) + channel] * (1f - fx))
+                + (source[(((y1 * width) + x1) * 3) + channel] * fx);
+            pixel[channel] = (byte)Math.Clamp((int)MathF.Round((top * (1f - fy)) + (bottom * fy)), 0, 255);
+        }
     }
 }

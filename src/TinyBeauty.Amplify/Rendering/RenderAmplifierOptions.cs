@@ -30,6 +30,21 @@ public sealed record RenderAmplifierOptions
     /// </summary>
     public float StyleJitter { get; init; }
 
+    /// <summary>
+    /// Gets the largest rotation of the crop, in degrees, for pairs beyond the first of each face (0 to 45). Each
+    /// such pair turns its crop by a random angle up to this about the crop's centre, so that the network sees
+    /// heads tilted both ways; the landmarks turn with it. Default 0: axis-aligned crops.
+    /// </summary>
+    public float RotationJitter { get; init; }
+
+    /// <summary>
+    /// Gets the random variation of the face's appearance for pairs beyond the first of each face, from 0 (the
+    /// photo as it is, the default) to 1 (brightness and contrast up to 25% either way, saturation up to 40%, and a
+    /// warmer or cooler cast). The variation is applied to the before crop and the style is then painted on the
+    /// varied face, so the after image is what the renderer makes of that face, not a recoloured target.
+    /// </summary>
+    public float ToneJitter { get; init; }
+
     /// <summary>Gets the seed of the crop and style variations; equal seeds give equal pairs.</summary>
     public int Seed { get; init; }
 
@@ -62,6 +77,10 @@ public sealed record RenderAmplifierOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CropJitter, 0.3f);
         ArgumentOutOfRangeException.ThrowIfNegative(StyleJitter);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(StyleJitter, 1f);
+        ArgumentOutOfRangeException.ThrowIfNegative(RotationJitter);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RotationJitter, 45f);
+        ArgumentOutOfRangeException.ThrowIfNegative(ToneJitter);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ToneJitter, 1f);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPixels, 1);
     }
 }

@@ -7,12 +7,12 @@ namespace TinyBeauty.Model.Training;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Colours: the total loss raw per step in light grey and smoothed (a moving mean over 2% of the steps) in black;
-/// the smoothed terms in blue (reconstruction), orange (eyeliner), green (perceptual) and red (adversarial), and the
-/// smoothed discriminator loss of an adversarial run in purple. Columns are found by name in the header, so files
-/// without a <c>discriminator</c> column (written before it existed) plot as before; terms that are zero throughout
-/// are left out. Grey horizontal lines mark each power of ten, labelled with its exponent
-/// (for example <c>-2</c> for 0.01) at the left edge; the x axis runs from the first to the last step.
+/// Colours: the total loss raw per step in light grey and smoothed (a moving mean over 2% of the steps) in black; the
+/// smoothed terms in blue (reconstruction), teal (squared), orange (eyeliner), green (perceptual) and red
+/// (adversarial), and the smoothed discriminator loss of an adversarial run in purple. Columns are found by name in the
+/// header, so files without a <c>discriminator</c> or <c>squared</c> column (written before they existed) plot as
+/// before; terms that are zero throughout are left out. Grey horizontal lines mark each power of ten, labelled with its
+/// exponent (for example <c>-2</c> for 0.01) at the left edge; the x axis runs from the first to the last step.
 /// </para>
 /// <para>The file is written to a temporary name and renamed, so a reader never sees half a picture.</para>
 /// </remarks>
@@ -24,6 +24,7 @@ public static class LossCurvePlot
     private static readonly (string Column, byte R, byte G, byte B)[] s_terms =
     [
         ("reconstruction", 40, 90, 220),
+        ("squared", 0, 170, 190),
         ("eyeliner", 240, 140, 20),
         ("perceptual", 30, 160, 60),
         ("adversarial", 210, 30, 30),

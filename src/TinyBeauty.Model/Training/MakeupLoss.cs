@@ -131,15 +131,25 @@ public sealed class MakeupLoss : IDisposable
 
         using var scope = NewDisposeScope();
         var terms = new List<(double Weight, Tensor Value)>();
-        float reconstruction = 0, eyeliner = 0, perceptual = 0, adversarial = 0;
+        float reconstruction = 0, squared = 0, eyeliner = 0, perceptual = 0, adversarial = 0;
+        var changeWeights = Options.ChangeEmphasis > 0 ? ChangeWeights(before!, target) : null;
 
         if (Options.ReconstructionWeight > 0)
         {
-            var value = Options.ChangeEmphasis > 0
-                ? ReconstructionLoss.Compute(output, target, ChangeWeights(before!, target))
-                : ReconstructionLoss.Compute(output, target);
+            var value = changeWeights is null
+                ? ReconstructionLoss.Compute(output, target)
+                : ReconstructionLoss.Compute(output, target, changeWeights);
             terms.Add((Options.ReconstructionWeight, value));
             reconstruction = value.ToSingle();
+        }
+
+        if (Options.SquaredWeight > 0)
+        {
+            var value = changeWeights is null
+                ? ReconstructionLoss.ComputeSquared(output, target)
+                : ReconstructionLoss.ComputeSquared(output, target, changeWeights);
+            terms.Add((Options.SquaredWeight, value));
+            squared = value.ToSingle();
         }
 
         if (Options.EyelinerWeight > 0)
@@ -170,7 +180,10 @@ public sealed class MakeupLoss : IDisposable
             total = total + (value * weight);
         }
 
-        var breakdown = new MakeupLossBreakdown(reconstruction, eyeliner, perceptual, adversarial, total.ToSingle());
+        var breakdown = new MakeupLossBreakdown(reconstruction, eyeliner, perceptual, adversarial, total.ToSingle())
+        {
+            Squared = squared,
+        };
         return (total.MoveToOuterDisposeScope(), breakdown);
     }
 

@@ -14,4 +14,8 @@ public sealed record MakeupLossBreakdown(
     float Eyeliner,
     float Perceptual,
     float Adversarial,
-    float Total);
+    float Total)
+{
+    /// <summary>Gets the squared-difference term, unweighted; 0 when its weight is 0.</summary>
+    public float Squared { get; init; }
+}

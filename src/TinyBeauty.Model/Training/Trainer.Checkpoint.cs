@@ -21,7 +21,7 @@ public sealed partial class Trainer
 
     // New columns go at the end, so that readers of older files find every column where it was.
     private const string LossesHeader =
-        "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator";
+        "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator,squared";
 
     private Dictionary<string, string> Fingerprint(int trainingPairs)
     {
@@ -258,7 +258,8 @@ public sealed partial class Trainer
             loss.Perceptual.ToString("R", CultureInfo.InvariantCulture),
             loss.Adversarial.ToString("R", CultureInfo.InvariantCulture),
             learningRate.ToString("R", CultureInfo.InvariantCulture),
-            discriminator.ToString("R", CultureInfo.InvariantCulture));
+            discriminator.ToString("R", CultureInfo.InvariantCulture),
+            loss.Squared.ToString("R", CultureInfo.InvariantCulture));
 
     private static IEnumerable<string> ReadLosses(string folder, long lastStep)
     {

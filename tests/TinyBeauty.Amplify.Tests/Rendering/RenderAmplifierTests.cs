@@ -15,6 +15,8 @@ public sealed class RenderAmplifierTests : IClassFixture<RenderAmplifierTests.Sh
         Eyeliner = new EyelinerLayer(),
     };
 
+    private static readonly MakeupStyle s_lipsOnly = new() { Name = "lips", Lipstick = new LipstickLayer() };
+
     private readonly FaceMesh _mesh;
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"tinybeauty-render-{Guid.NewGuid():N}");
     private readonly string _faces;
@@ -177,6 +179,103 @@ public sealed class RenderAmplifierTests : IClassFixture<RenderAmplifierTests.Sh
         Assert.Single(Directory.GetFiles(Path.Combine(output, "after")));
         Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
     }
+
+    [Fact]
+    public void Run_RotationJitter_TurnsTheCropAndTheLandmarksTogether()
+    {
+        using var amplifier = new RenderAmplifier(_mesh);
+        var output = Path.Combine(_root, "pairs");
+        var options = new RenderAmplifierOptions
+        {
+            Count = 2, Size = 128, CropJitter = 0f, RotationJitter = 30f, Seed = 3,
+        };
+
+        amplifier.Run(_faces, s_lipsOnly, output, options);
+
+        var folder = PairFolder.Open(output);
+        using var upright = folder.Pairs[0].Load();
+        using var turned = folder.Pairs[1].Load();
+        var tilt = EyeLineDegrees(turned.Masks["eyes"], 128) - EyeLineDegrees(upright.Masks["eyes"], 128);
+        Assert.InRange(Math.Abs(tilt), 2.0, 32.0);
+        Assert.True(
+            ShareOfChangeInside(turned, turned.Masks["lips"]) > 0.95,
+            "the lipstick painted on the turned crop lies inside its turned lips mask");
+    }
+
+    [Fact]
+    public void Run_ToneJitter_PaintsTheVariedFace()
+    {
+        using var amplifier = new RenderAmplifier(_mesh);
+        var plain = new RenderAmplifierOptions { Count = 2, Size = 128, CropJitter = 0f, Seed = 3 };
+        amplifier.Run(_faces, s_lipsOnly, Path.Combine(_root, "plain"), plain);
+        amplifier.Run(_faces, s_lipsOnly, Path.Combine(_root, "toned"), plain with { ToneJitter = 1f });
+
+        var plainPairs = PairFolder.Open(Path.Combine(_root, "plain"));
+        var tonedPairs = PairFolder.Open(Path.Combine(_root, "toned"));
+        using var first = plainPairs.Pairs[0].Load();
+        using var second = plainPairs.Pairs[1].Load();
+        using var toned = tonedPairs.Pairs[1].Load();
+        Assert.Equal(Pixels(first.Before), Pixels(second.Before));
+        Assert.True(MeanAbsoluteDifference(Pixels(second.Before), Pixels(toned.Before)) > 2.0);
+        Assert.True(ShareOfChangeInside(toned, toned.Masks["lips"]) > 0.95);
+    }
+
+    [Theory]
+    [InlineData(-1f, 0f)]
+    [InlineData(46f, 0f)]
+    [InlineData(0f, -0.1f)]
+    [InlineData(0f, 1.1f)]
+    public void Validate_JitterOutOfRange_Throws(float rotation, float tone)
+    {
+        var options = new RenderAmplifierOptions { RotationJitter = rotation, ToneJitter = tone };
+
+        Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+    }
+
+    /// <summary>The angle of the line from the left eye's centre to the right eye's, from an eyes mask.</summary>
+    private static double EyeLineDegrees(byte[] eyes, int size)
+    {
+        var (leftX, leftY, leftWeight, rightX, rightY, rightWeight) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                double weight = eyes[(y * size) + x];
+                if (x < size / 2)
+                {
+                    (leftX, leftY, leftWeight) = (leftX + (x * weight), leftY + (y * weight), leftWeight + weight);
+                }
+                else
+                {
+                    (rightX, rightY) = (rightX + (x * weight), rightY + (y * weight));
+                    rightWeight += weight;
+                }
+            }
+        }
+
+        var dx = (rightX / rightWeight) - (leftX / leftWeight);
+        var dy = (rightY / rightWeight) - (leftY / leftWeight);
+        return Math.Atan2(dy, dx) * 180.0 / Math.PI;
+    }
+
+    /// <summary>The share of the pair's total change (summed absolute difference) inside a mask.</summary>
+    private static double ShareOfChangeInside(LoadedPair pair, byte[] mask)
+    {
+        var before = Pixels(pair.Before);
+        var after = Pixels(pair.After);
+        var (inside, total) = (0.0, 0.0);
+        for (var index = 0; index < before.Length; index++)
+        {
+            var change = Math.Abs(after[index] - before[index]);
+            total += change;
+            inside += mask[index / 3] > 0 ? change : 0;
+        }
+
+        return inside / total;
+    }
+
+    private static double MeanAbsoluteDifference(byte[] first, byte[] second) =>
+        first.Zip(second, (a, b) => Math.Abs(a - b)).Average();
 
     private static byte[] Pixels(Image<Rgb24> image)
     {

@@ -36,6 +36,59 @@ public sealed class ReconstructionLossTests
     }
 
     [Fact]
+    public void ComputeSquared_KnownPair_IsTheMeanSquaredDifference()
+    {
+        using var output = zeros(1, 3, 2, 2);
+        using var target = full(1, 3, 2, 2, 0.5f);
+        using (no_grad())
+        {
+            target[0, 0, 0, 0] = tensor(-1.0f);
+        }
+
+        using var loss = ReconstructionLoss.ComputeSquared(output, target);
+
+        // Eleven squared differences of 0.25 and one of 1, over twelve values.
+        Assert.Equal((11 * 0.25 + 1) / 12, loss.ToDouble(), 1e-6);
+    }
+
+    [Fact]
+    public void ComputeSquared_PixelWeights_WeighEachPixelsChannels()
+    {
+        using var output = zeros(1, 3, 1, 2);
+        using var target = tensor(new[] { 0.5f, 1f, 0.5f, 1f, 0.5f, 1f }, [1, 3, 1, 2]);
+        using var weights = tensor(new[] { 3f, 1f }, [1, 1, 1, 2]);
+        using var misshaped = ones(1, 1, 2, 1);
+
+        using var loss = ReconstructionLoss.ComputeSquared(output, target, weights);
+
+        // Pixel 1 is 0.5 off (squared 0.25) with weight 3, pixel 2 is 1 off with weight 1, in all three channels.
+        Assert.Equal(3 * ((3 * 0.25) + 1.0) / (3 * 4), loss.ToDouble(), 1e-6);
+        Assert.Throws<ArgumentException>(() => ReconstructionLoss.ComputeSquared(output, target, misshaped));
+    }
+
+    [Fact]
+    public void MakeupLoss_SquaredWeight_AddsTheWeightedSquaredTerm()
+    {
+        using var output = zeros(1, 3, 2, 2, requires_grad: true);
+        using var target = full(1, 3, 2, 2, 0.5f);
+        var options = new MakeupLossOptions { EyelinerWeight = 0, SquaredWeight = 10 };
+        using var loss = new MakeupLoss(options);
+
+        var (total, breakdown) = loss.Compute(output, target);
+        using (total)
+        {
+            Assert.Equal(0.5, breakdown.Reconstruction, 1e-6);
+            Assert.Equal(0.25, breakdown.Squared, 1e-6);
+            Assert.Equal(0.5 + (10 * 0.25), total.ToDouble(), 1e-5);
+            total.backward();
+        }
+
+        // d/dx of |x - t| is -1 and of 10 (x - t)^2 is -10; both are averaged over the twelve values.
+        Assert.Equal((-1.0 - 10.0) / 12, output.grad!.max().ToDouble(), 1e-5);
+        Assert.Throws<ArgumentOutOfRangeException>(new MakeupLossOptions { SquaredWeight = -1 }.Validate);
+    }
+
+    [Fact]
     public void MakeupLoss_ChangeEmphasis_CountsChangedPixelsMore()
     {
         using var before = zeros(1, 3, 1, 2);

@@ -128,7 +128,7 @@ public sealed partial class TrainerTests
     }
 
     [Fact]
-    public void Train_ResumeFromLossesWithoutDiscriminatorColumn_FillsItWithZero()
+    public void Train_ResumeFromLossesWithoutTheNewerColumns_FillsThemWithZero()
     {
         using var cancellation = new CancellationTokenSource();
         var stop = new Recorder(_ => cancellation.Cancel());
@@ -136,17 +136,19 @@ public sealed partial class TrainerTests
         Assert.Throws<OperationCanceledException>(
             () => new Trainer(options).Train(new SyntheticPairs(4), null, _folder, stop, cancellation.Token));
 
-        // The layout written before the discriminator column existed.
+        // The layout written before the discriminator and squared columns existed.
         var losses = Path.Combine(_folder, Trainer.LossesFileName);
-        var oldRows = File.ReadAllLines(losses).Select(row => row[..row.LastIndexOf(',')]).ToArray();
+        var oldRows = File.ReadAllLines(losses)
+            .Select(row => string.Join(',', row.Split(',').SkipLast(2)))
+            .ToArray();
         File.WriteAllLines(losses, oldRows);
         new Trainer(options with { Resume = true }).Train(new SyntheticPairs(4), null, _folder);
 
         var rows = File.ReadAllLines(losses);
         Assert.Equal(5, rows.Length);
-        Assert.EndsWith(",discriminator", rows[0], StringComparison.Ordinal);
-        Assert.Equal(oldRows[1] + ",0", rows[1]);
-        Assert.All(rows, row => Assert.Equal(9, row.Split(',').Length));
+        Assert.EndsWith(",discriminator,squared", rows[0], StringComparison.Ordinal);
+        Assert.Equal(oldRows[1] + ",0,0", rows[1]);
+        Assert.All(rows, row => Assert.Equal(10, row.Split(',').Length));
     }
 
     [Fact]

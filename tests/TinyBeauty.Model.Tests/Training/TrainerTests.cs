@@ -268,7 +268,8 @@ public sealed partial class TrainerTests : IDisposable
 
         var rows = File.ReadAllLines(result.LossesPath);
         Assert.Equal(
-            "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator", rows[0]);
+            "step,epoch,total,reconstruction,eyeliner,perceptual,adversarial,learning_rate,discriminator,squared",
+            rows[0]);
         Assert.Equal(5, rows.Length);
         Assert.Equal(2e-3, double.Parse(rows[1].Split(',')[7], CultureInfo.InvariantCulture), 12);
         Assert.Equal("0", rows[1].Split(',')[8]);
