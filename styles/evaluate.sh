@@ -23,5 +23,5 @@ for style in "${styles[@]}"; do
   "${cli[@]}" amplify render --style "styles/$style.json" --faces data/faces/held-out -o "$work/$style/held-out" \
     --size 256 --crop-scale 1.6 >/dev/null
   "${cli[@]}" evaluate --pairs "$work/$style/held-out" --style "$style" \
-    --report "$out/$style.md" --gallery "$out/$style-gallery.png"
+    --style-file "styles/$style.json" --report "$out/$style.md" --gallery "$out/$style-gallery.png"
 done

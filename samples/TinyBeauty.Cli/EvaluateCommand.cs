@@ -4,6 +4,7 @@ using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using TinyBeauty.Amplify.Rendering;
 using TinyBeauty.Core;
 using TinyBeauty.Core.Metrics;
 using TinyBeauty.Onnx;
@@ -35,6 +36,10 @@ internal static class EvaluateCommand
         {
             Description = $"An embedded style; used when no --model is given. Default: {DefaultStyles.DefaultName}.",
         };
+        var styleFile = new Option<string>("--style-file")
+        {
+            Description = "The style file the pairs were rendered with; regions it has no layer for are marked.",
+        };
         var report = new Option<string>("--report") { Description = "Also write the table as Markdown to this file." };
         var gallery = new Option<string>("--gallery")
         {
@@ -48,12 +53,13 @@ internal static class EvaluateCommand
 
         var command = new Command("evaluate", "Score a style model on pairs, next to doing nothing.")
         {
-            pairs, model, style, report, gallery, galleryCount,
+            pairs, model, style, styleFile, report, gallery, galleryCount,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken => Execute(
             result.GetRequiredValue(pairs),
             result.GetValue(model),
             result.GetValue(style),
+            result.GetValue(styleFile),
             result.GetValue(report),
             result.GetValue(gallery),
             result.GetValue(galleryCount),
@@ -65,6 +71,7 @@ internal static class EvaluateCommand
         string pairsFolder,
         string? modelPath,
         string? styleName,
+        string? styleFilePath,
         string? reportPath,
         string? galleryPath,
         int galleryCount,
@@ -79,6 +86,7 @@ internal static class EvaluateCommand
         var modelBytes = modelPath is null
             ? DefaultStyles.ReadModel(styleName ?? DefaultStyles.DefaultName)
             : ModelFiles.LoadAsOnnx(modelPath);
+        var unpainted = styleFilePath is null ? [] : UnpaintedRegions(MakeupStyle.Load(styleFilePath));
         using var session = MakeupSession.Load(modelBytes);
         var folder = PairFolder.Open(pairsFolder);
 
@@ -110,7 +118,7 @@ internal static class EvaluateCommand
                 }
             }
 
-            var table = Table(label, folder.Pairs.Count, scores);
+            var table = Table(label, folder.Pairs.Count, scores, unpainted);
             Console.Write(table);
             if (reportPath is not null)
             {
@@ -162,8 +170,33 @@ internal static class EvaluateCommand
         list.Add(entry);
     }
 
+    /// <summary>The regions a style has no layer for, each with the layers it lacks, as the table names them.</summary>
+    private static Dictionary<string, string> UnpaintedRegions(MakeupStyle style)
+    {
+        var unpainted = new Dictionary<string, string>();
+        if (style.Lipstick is null)
+        {
+            unpainted["lips"] = "no lipstick";
+        }
+
+        if (style.Eyeliner is null && style.Eyeshadow is null && style.Brows is null)
+        {
+            unpainted["eye-region"] = "no liner, shadow or brows";
+        }
+
+        if (style.Blush is null)
+        {
+            unpainted["cheeks"] = "no blush";
+        }
+
+        return unpainted;
+    }
+
     private static string Table(
-        string label, int pairCount, Dictionary<string, List<(double Mp, double Np, double Ms, double Ns)>> scores)
+        string label,
+        int pairCount,
+        Dictionary<string, List<(double Mp, double Np, double Ms, double Ns)>> scores,
+        Dictionary<string, string> unpainted)
     {
         static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
@@ -183,10 +216,12 @@ internal static class EvaluateCommand
                 continue;
             }
 
+            // A region the style has no layer for changes only where a neighbouring layer's soft edge reaches it.
+            var name = unpainted.TryGetValue(region, out var why) ? $"{region} (not painted: {why})" : region;
             var model = list.Average(s => s.Mp);
             var none = list.Average(s => s.Np);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {region} | {F(model, "0.00")} | {F(none, "0.00")} | {F(model - none, "+0.00;-0.00")} | "
+                $"| {name} | {F(model, "0.00")} | {F(none, "0.00")} | {F(model - none, "+0.00;-0.00")} | "
                 + $"{F(list.Average(s => s.Ms), "0.0000")} | {F(list.Average(s => s.Ns), "0.0000")} |");
         }
 

@@ -135,6 +135,26 @@ public sealed class StyleCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_StyleFile_MarksTheRegionsTheStyleDoesNotPaint()
+    {
+        var faces = Path.Combine(_folder, "faces");
+        Directory.CreateDirectory(faces);
+        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
+        var pairs = Path.Combine(_folder, "pairs");
+        var style = Path.Combine(RepositoryData.Root, "styles", "smoky.json");
+        Assert.Equal(0, Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs).ExitCode);
+
+        var marked = Run("evaluate", "--pairs", pairs, "--style", "smoky", "--style-file", style);
+        var plain = Run("evaluate", "--pairs", pairs, "--style", "smoky");
+
+        Assert.True(marked.ExitCode == 0, marked.Error);
+        Assert.Contains("| cheeks (not painted: no blush) |", marked.Output, StringComparison.Ordinal);
+        Assert.Contains("| lips |", marked.Output, StringComparison.Ordinal);
+        Assert.Contains("| eye-region |", marked.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not painted", plain.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AmplifyRender_BadStyleFile_PrintsOneLineNamingTheFile()
     {
         var style = Path.Combine(_folder, "bad.json");
