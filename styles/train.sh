@@ -6,13 +6,13 @@
 #   bash styles/train.sh [style ...]      (default: every styles/*.json)
 #
 # Work folders go to $WORK (default: artifacts/styles), models to $MODELS (default: styles). On an idle
-# 2-core CPU each style takes about nine minutes.
+# 2-core CPU each style takes about 26 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work="${WORK:-artifacts/styles}"
 models="${MODELS:-styles}"
-pairs_per_style="${PAIRS:-136}"
+pairs_per_style="${PAIRS:-408}"
 epochs="${EPOCHS:-20}"
 cli=(dotnet run --project samples/TinyBeauty.Cli -c Release --)
 
@@ -26,7 +26,8 @@ fi
 for style in "${styles[@]}"; do
   echo "== $style"
   "${cli[@]}" amplify render --style "styles/$style.json" --faces data/faces/train -o "$work/$style/pairs" \
-    --count "$pairs_per_style" --size 256 --crop-scale 1.6 --crop-jitter 0.15 --seed 1
+    --count "$pairs_per_style" --size 256 --crop-scale 1.6 --crop-jitter 0.3 --rotation-jitter 15 --tone-jitter 0.5 \
+    --seed 1
   "${cli[@]}" train --pairs "$work/$style/pairs" -o "$work/$style/run" \
     --epochs "$epochs" --batch 4 --crop 256 --lr 1e-3 --change-emphasis 15 --eyeliner 20 --seed 1
   mkdir -p "$models"
