@@ -114,10 +114,7 @@ public sealed class StyleCommandsTests : IDisposable
     [Fact]
     public void AmplifyRender_ThenEvaluate_WritesPairsAndATable()
     {
-        var faces = Path.Combine(_folder, "faces");
-        Directory.CreateDirectory(faces);
-        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
-        var pairs = Path.Combine(_folder, "pairs");
+        var (faces, pairs) = AstronautFolders();
         var style = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
 
         var render = Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs, "--count", "2");
@@ -137,10 +134,7 @@ public sealed class StyleCommandsTests : IDisposable
     [Fact]
     public void Evaluate_StyleFile_MarksTheRegionsTheStyleDoesNotPaint()
     {
-        var faces = Path.Combine(_folder, "faces");
-        Directory.CreateDirectory(faces);
-        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
-        var pairs = Path.Combine(_folder, "pairs");
+        var (faces, pairs) = AstronautFolders();
         var style = Path.Combine(RepositoryData.Root, "styles", "smoky.json");
         Assert.Equal(0, Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs).ExitCode);
 
@@ -172,10 +166,7 @@ public sealed class StyleCommandsTests : IDisposable
     [Fact]
     public void AmplifyEstimate_RenderedPhoto_WritesAStyleWithLipstick()
     {
-        var faces = Path.Combine(_folder, "faces");
-        Directory.CreateDirectory(faces);
-        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
-        var pairs = Path.Combine(_folder, "pairs");
+        var (faces, pairs) = AstronautFolders();
         var red = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
         Assert.Equal(0, Run("amplify", "render", "--style", red, "--faces", faces, "-o", pairs).ExitCode);
         var estimated = Path.Combine(_folder, "estimated.json");
@@ -204,5 +195,14 @@ public sealed class StyleCommandsTests : IDisposable
         }
 
         return changed;
+    }
+
+    /// <summary>A faces folder holding the astronaut, and the path of a pair folder beside it.</summary>
+    private (string Faces, string Pairs) AstronautFolders()
+    {
+        var faces = Path.Combine(_folder, "faces");
+        Directory.CreateDirectory(faces);
+        File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
+        return (faces, Path.Combine(_folder, "pairs"));
     }
 }

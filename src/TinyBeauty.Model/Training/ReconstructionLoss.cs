@@ -42,16 +42,8 @@ public static class ReconstructionLoss
     /// <param name="pixelWeights">Non-negative weights [N, 1, H, W], not all zero.</param>
     /// <returns>A scalar tensor carrying the gradient to <paramref name="output"/>; the caller owns it.</returns>
     /// <exception cref="ArgumentException">A tensor is misshaped.</exception>
-    public static Tensor Compute(Tensor output, Tensor target, Tensor pixelWeights)
-    {
-        ImageTensors.CheckPair(output, target);
-        CheckWeights(output, pixelWeights);
-
-        using var scope = NewDisposeScope();
-        var weighted = (output - target).abs().mul(pixelWeights).sum();
-        var loss = weighted / (pixelWeights.sum() * 3);
-        return loss.MoveToOuterDisposeScope();
-    }
+    public static Tensor Compute(Tensor output, Tensor target, Tensor pixelWeights) =>
+        WeightedMean(output, target, pixelWeights, squared: false);
 
     /// <summary>
     /// Computes the mean squared difference <c>mean((output - target)^2)</c> over every element.
@@ -80,19 +72,13 @@ public static class ReconstructionLoss
     /// <param name="pixelWeights">Non-negative weights [N, 1, H, W], not all zero.</param>
     /// <returns>A scalar tensor carrying the gradient to <paramref name="output"/>; the caller owns it.</returns>
     /// <exception cref="ArgumentException">A tensor is misshaped.</exception>
-    public static Tensor ComputeSquared(Tensor output, Tensor target, Tensor pixelWeights)
+    public static Tensor ComputeSquared(Tensor output, Tensor target, Tensor pixelWeights) =>
+        WeightedMean(output, target, pixelWeights, squared: true);
+
+    /// <summary><c>sum(w * d) / (3 * sum(w))</c> with d the absolute or squared difference per element.</summary>
+    private static Tensor WeightedMean(Tensor output, Tensor target, Tensor pixelWeights, bool squared)
     {
         ImageTensors.CheckPair(output, target);
-        CheckWeights(output, pixelWeights);
-
-        using var scope = NewDisposeScope();
-        var weighted = (output - target).square().mul(pixelWeights).sum();
-        var loss = weighted / (pixelWeights.sum() * 3);
-        return loss.MoveToOuterDisposeScope();
-    }
-
-    private static void CheckWeights(Tensor output, Tensor pixelWeights)
-    {
         ArgumentNullException.ThrowIfNull(pixelWeights);
         var shape = output.shape;
         if (!pixelWeights.shape.SequenceEqual(new[] { shape[0], 1, shape[2], shape[3] }))
@@ -102,5 +88,11 @@ public static class ReconstructionLoss
                 + $"not [{string.Join(", ", pixelWeights.shape)}].",
                 nameof(pixelWeights));
         }
+
+        using var scope = NewDisposeScope();
+        var difference = output - target;
+        var perElement = squared ? difference.square() : difference.abs();
+        var loss = perElement.mul(pixelWeights).sum() / (pixelWeights.sum() * 3);
+        return loss.MoveToOuterDisposeScope();
     }
 }
