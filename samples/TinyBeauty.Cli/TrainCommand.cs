@@ -21,7 +21,8 @@ internal static class TrainCommand
     {
         var pairs = new Option<string>("--pairs")
         {
-            Description = "The pair folder: before/, after/ and optional masks/ (an 'eyes' or 'eye-region' mask).",
+            Description = "The pair folder: before/, after/ and optional masks/ ('eyes' or 'eye-region' for the "
+                + "eyeliner term; 'lips', 'eye-region' and 'cheeks' for --region-emphasis).",
             Required = true,
         };
         var output = new Option<string>("--output", "-o")
@@ -62,6 +63,10 @@ internal static class TrainCommand
         var changeEmphasis = new Option<double>("--change-emphasis")
         {
             Description = "Extra L1 weight where the makeup changes the photo (0 = plain L1; 10-20 for short runs).",
+        };
+        var regionEmphasis = new Option<double>("--region-emphasis")
+        {
+            Description = "Extra L1 weight inside the pairs' lips, eye-region and cheeks masks (0 = off; try 15).",
         };
         var adversarial = new Option<double>("--adversarial")
         {
@@ -113,8 +118,8 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a style model on before/after pairs.")
         {
-            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, adversarial, l1, squared, eyeliner,
-            perceptual, perceptualWeights, checkpointEvery, validation, stopOnBadPair, resume, seed,
+            pairs, output, epochs, batch, crop, learningRate, width, changeEmphasis, regionEmphasis, adversarial, l1,
+            squared, eyeliner, perceptual, perceptualWeights, checkpointEvery, validation, stopOnBadPair, resume, seed,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken =>
         {
@@ -152,6 +157,7 @@ internal static class TrainCommand
                 {
                     ReconstructionWeight = result.GetValue(l1),
                     ChangeEmphasis = result.GetValue(changeEmphasis),
+                    RegionEmphasis = result.GetValue(regionEmphasis),
                     SquaredWeight = result.GetValue(squared),
                     EyelinerWeight = result.GetValue(eyeliner),
                     PerceptualWeight = vggPath is null ? 0 : result.GetValue(perceptual),
@@ -234,8 +240,15 @@ internal static class TrainCommand
             : CliRunner.Format(loss.PerceptualWeight);
         var adversarial = loss.AdversarialWeight == 0 ? "off" : CliRunner.Format(loss.AdversarialWeight);
         var squared = loss.SquaredWeight == 0 ? "off" : CliRunner.Format(loss.SquaredWeight);
+        var withRegionMasks = pairs.Count(pair => PairFolderSource.MakeupRegions.Any(pair.MaskPaths.ContainsKey));
+        var region = loss.RegionEmphasis == 0
+            ? "off"
+            : withRegionMasks == 0
+                ? "off (no pair has a lips, eye-region or cheeks mask)"
+                : $"{CliRunner.Format(loss.RegionEmphasis)} "
+                    + $"({withRegionMasks} of {pairs.Count} pairs have region masks)";
         return $"loss: L1 {CliRunner.Format(loss.ReconstructionWeight)}, squared {squared}, "
-            + $"change emphasis {CliRunner.Format(loss.ChangeEmphasis)}, "
+            + $"change emphasis {CliRunner.Format(loss.ChangeEmphasis)}, region emphasis {region}, "
             + $"eyeliner {eyeliner}, perceptual {perceptual}, adversarial {adversarial}";
     }
 
@@ -245,6 +258,10 @@ internal static class TrainCommand
     private sealed class PairFolderSource(IReadOnlyList<PairEntry> pairs) : ITrainingPairSource
     {
         public static readonly string[] EyeRegions = ["eyes", "eye-region"];
+
+        /// <summary>The masks whose union is a pair's region mask, the regions a style's quality is scored in.
+        /// </summary>
+        public static readonly string[] MakeupRegions = ["lips", "eye-region", "cheeks"];
 
         public int Count => pairs.Count;
 
@@ -261,7 +278,32 @@ internal static class TrainCommand
                 ToPlanar(pair.After),
                 pair.Height,
                 pair.Width,
-                mask?.Select(weight => weight / 255f).ToArray());
+                mask?.Select(weight => weight / 255f).ToArray())
+            {
+                RegionMask = UnionOfRegions(pair.Masks, pair.Width * pair.Height),
+            };
+        }
+
+        /// <summary>The pixel-wise maximum of the pair's makeup-region masks in [0, 1], or null if it has none.
+        /// </summary>
+        private static float[]? UnionOfRegions(IReadOnlyDictionary<string, byte[]> masks, int pixels)
+        {
+            float[]? union = null;
+            foreach (var region in MakeupRegions)
+            {
+                if (!masks.TryGetValue(region, out var weights))
+                {
+                    continue;
+                }
+
+                union ??= new float[pixels];
+                for (var index = 0; index < pixels; index++)
+                {
+                    union[index] = Math.Max(union[index], weights[index] / 255f);
+                }
+            }
+
+            return union;
         }
 
         private static float[] ToPlanar(Image<Rgb24> image)

@@ -78,13 +78,31 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(train.ExitCode == 0, train.Error);
         Assert.Contains(
-            "loss: L1 1, squared off, change emphasis 0, eyeliner 0.5 (3 of 3 pairs have eye masks), perceptual off",
+            "loss: L1 1, squared off, change emphasis 0, region emphasis off, eyeliner 0.5 (3 of 3 pairs have eye "
+            + "masks), perceptual off",
             train.Error, StringComparison.Ordinal);
         var lines = train.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.StartsWith("skipped face1: ", lines[^1], StringComparison.Ordinal);
         Assert.Contains("face1.png", lines[^1], StringComparison.Ordinal);
         Assert.Contains("(3 steps, final loss", train.Output, StringComparison.Ordinal);
         Assert.Contains("1 pairs skipped", train.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RegionEmphasis_TrainsOnTheLipsMasksAndSaysHowManyPairsHaveOne()
+    {
+        var pairs = WritePairs(count: 3);
+        foreach (var name in new[] { "face0", "face2" })
+        {
+            File.Copy(Path.Combine(pairs, "masks", $"{name}-eyes.png"), Path.Combine(pairs, "masks", $"{name}-lips.png"));
+        }
+
+        var train = Run("train", "--pairs", pairs, "-o", Path.Combine(_folder, "run"), "--epochs", "1", "--batch",
+            "2", "--crop", "16", "--width", "4", "--validation", "0", "--region-emphasis", "15");
+
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Contains("region emphasis 15 (2 of 3 pairs have region masks)", train.Error, StringComparison.Ordinal);
+        Assert.Contains("(2 steps, final loss", train.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -93,20 +93,26 @@ public sealed class MakeupLoss : IDisposable
     /// The photo before makeup, float [N, 3, H, W] in [-1, 1]; required when
     /// <see cref="MakeupLossOptions.ChangeEmphasis"/> is positive, ignored otherwise.
     /// </param>
+    /// <param name="regionMask">
+    /// Float [N, 1, H, W] in [0, 1] marking the made-up regions; required when
+    /// <see cref="MakeupLossOptions.RegionEmphasis"/> is positive, ignored otherwise.
+    /// </param>
     /// <returns>
     /// <c>Total</c>, a scalar tensor to call <c>backward()</c> on (the caller owns it), and <c>Breakdown</c>,
     /// the values as floats. Reading the floats waits for the device.
     /// </returns>
     /// <exception cref="ArgumentException">
-    /// A tensor is misshaped, the eyeliner weight is positive and <paramref name="eyeMask"/> is null, or the change
-    /// emphasis is positive and <paramref name="before"/> is null.
+    /// A tensor is misshaped, the eyeliner weight is positive and <paramref name="eyeMask"/> is null, the change
+    /// emphasis is positive and <paramref name="before"/> is null, or the region emphasis is positive and
+    /// <paramref name="regionMask"/> is null.
     /// </exception>
     /// <exception cref="ObjectDisposedException">This object was disposed.</exception>
     public (Tensor Total, MakeupLossBreakdown Breakdown) Compute(
         Tensor output,
         Tensor target,
         Tensor? eyeMask = null,
-        Tensor? before = null)
+        Tensor? before = null,
+        Tensor? regionMask = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ImageTensors.CheckPair(output, target);
@@ -129,25 +135,32 @@ public sealed class MakeupLoss : IDisposable
             ImageTensors.CheckPair(before, target);
         }
 
+        if (Options.RegionEmphasis > 0 && regionMask is null)
+        {
+            throw new ArgumentException(
+                $"RegionEmphasis is {Options.RegionEmphasis}, so a region mask [N, 1, H, W] is required.",
+                nameof(regionMask));
+        }
+
         using var scope = NewDisposeScope();
         var terms = new List<(double Weight, Tensor Value)>();
         float reconstruction = 0, squared = 0, eyeliner = 0, perceptual = 0, adversarial = 0;
-        var changeWeights = Options.ChangeEmphasis > 0 ? ChangeWeights(before!, target) : null;
+        var pixelWeights = PixelWeights(before, target, regionMask);
 
         if (Options.ReconstructionWeight > 0)
         {
-            var value = changeWeights is null
+            var value = pixelWeights is null
                 ? ReconstructionLoss.Compute(output, target)
-                : ReconstructionLoss.Compute(output, target, changeWeights);
+                : ReconstructionLoss.Compute(output, target, pixelWeights);
             terms.Add((Options.ReconstructionWeight, value));
             reconstruction = value.ToSingle();
         }
 
         if (Options.SquaredWeight > 0)
         {
-            var value = changeWeights is null
+            var value = pixelWeights is null
                 ? ReconstructionLoss.ComputeSquared(output, target)
-                : ReconstructionLoss.ComputeSquared(output, target, changeWeights);
+                : ReconstructionLoss.ComputeSquared(output, target, pixelWeights);
             terms.Add((Options.SquaredWeight, value));
             squared = value.ToSingle();
         }
@@ -187,12 +200,40 @@ public sealed class MakeupLoss : IDisposable
         return (total.MoveToOuterDisposeScope(), breakdown);
     }
 
-    /// <summary>Per-pixel L1 weights <c>1 + emphasis * min(1, 8 * mean |after - before|)</c>, [N, 1, H, W].</summary>
-    private Tensor ChangeWeights(Tensor before, Tensor target)
+    /// <summary>
+    /// Per-pixel reconstruction weights <c>1 + change * min(1, 8 * mean |after - before|) + region * mask</c>,
+    /// [N, 1, H, W], or null when neither emphasis is on (plain means).
+    /// </summary>
+    private Tensor? PixelWeights(Tensor? before, Tensor target, Tensor? regionMask)
     {
+        if (Options.ChangeEmphasis == 0 && Options.RegionEmphasis == 0)
+        {
+            return null;
+        }
+
         using var noGrad = no_grad();
-        var change = (target - before).abs().mean([1], keepdim: true).mul(8).clamp_max(1);
-        return change.mul(Options.ChangeEmphasis).add(1);
+        var shape = target.shape;
+        var weights = ones([shape[0], 1, shape[2], shape[3]], target.dtype, target.device);
+        if (Options.ChangeEmphasis > 0)
+        {
+            var change = (target - before!).abs().mean([1], keepdim: true).mul(8).clamp_max(1);
+            weights = weights + change.mul(Options.ChangeEmphasis);
+        }
+
+        if (Options.RegionEmphasis > 0)
+        {
+            if (!regionMask!.shape.SequenceEqual(weights.shape))
+            {
+                throw new ArgumentException(
+                    $"The region mask must be [{string.Join(", ", weights.shape)}], "
+                    + $"not [{string.Join(", ", regionMask.shape)}].",
+                    nameof(regionMask));
+            }
+
+            weights = weights + regionMask.to_type(target.dtype).clamp(0, 1).mul(Options.RegionEmphasis);
+        }
+
+        return weights;
     }
 
     /// <summary>Frees the perceptual network if this object loaded it.</summary>

@@ -22,10 +22,25 @@ public sealed record MakeupLossOptions
     public double ChangeEmphasis { get; init; }
 
     /// <summary>
+    /// Gets how much more the reconstruction terms count inside the made-up regions: a pixel's weight gains
+    /// <c>RegionEmphasis * r</c>, with <c>r</c> in [0, 1] the pair's region mask
+    /// (<see cref="TrainingPair.RegionMask"/>, for example the union of the lips, eye-region and cheek masks).
+    /// Default 0 (off).
+    /// </summary>
+    /// <remarks>
+    /// <see cref="ChangeEmphasis"/> weighs a pixel by how much the makeup changes it, so a faint blush counts little
+    /// and a pixel the makeup leaves alone counts as little next to red lips as anywhere else. The region weight is
+    /// the same for every pixel of a region, changed or not: faint layers count as much as strong ones, and colour
+    /// spilled around a feature costs as much as colour missing on it, which is how a region's PSNR scores it. A
+    /// positive value needs the region mask in <see cref="MakeupLoss.Compute"/>; pairs without one get no emphasis.
+    /// </remarks>
+    public double RegionEmphasis { get; init; }
+
+    /// <summary>
     /// Gets the weight of the squared-difference term (<c>ReconstructionLoss.ComputeSquared</c>), weighted per pixel
-    /// like the L1 term when <see cref="ChangeEmphasis"/> is positive. Default 0 (off). Squared
-    /// differences of images in [-1, 1] are small (an error of 0.1 counts 0.01), so useful weights are about 5 to
-    /// 20; it teaches faint or uncertain makeup that L1 alone leaves out (see <see cref="ReconstructionLoss"/>).
+    /// like the L1 term when <see cref="ChangeEmphasis"/> or <see cref="RegionEmphasis"/> is positive. Default 0
+    /// (off). Squared differences of images in [-1, 1] are small (an error of 0.1 counts 0.01), so useful weights are
+    /// about 5 to 20; it teaches faint or uncertain makeup that L1 alone leaves out (see <see cref="ReconstructionLoss"/>).
     /// </summary>
     public double SquaredWeight { get; init; }
 
@@ -63,6 +78,7 @@ public sealed record MakeupLossOptions
         Check(PerceptualWeight, nameof(PerceptualWeight));
         Check(AdversarialWeight, nameof(AdversarialWeight));
         Check(ChangeEmphasis, nameof(ChangeEmphasis));
+        Check(RegionEmphasis, nameof(RegionEmphasis));
         Check(SquaredWeight, nameof(SquaredWeight));
         if (ReconstructionWeight + SquaredWeight + EyelinerWeight + PerceptualWeight + AdversarialWeight == 0)
         {

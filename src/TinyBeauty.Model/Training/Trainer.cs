@@ -190,7 +190,8 @@ public sealed partial class Trainer
         var side = Options.CropSize;
         var before = new float[Options.BatchSize * 3 * side * side];
         var after = new float[before.Length];
-        var mask = new float[Options.BatchSize * side * side];
+        var eyeMask = new float[Options.BatchSize * side * side];
+        var regionMask = new float[eyeMask.Length];
         int[]? order = null;
         var orderEpoch = -1;
         var reader = new PairReader(train, Options.StopOnBadPair);
@@ -221,13 +222,14 @@ public sealed partial class Trainer
                     random,
                     before.AsSpan(slot * 3 * side * side, 3 * side * side),
                     after.AsSpan(slot * 3 * side * side, 3 * side * side),
-                    mask.AsSpan(slot * side * side, side * side));
+                    eyeMask.AsSpan(slot * side * side, side * side),
+                    regionMask.AsSpan(slot * side * side, side * side));
             }
 
             var learningRate = LearningRateAt(step, totalSteps);
             var rates = (learningRate, learningRate * DiscriminatorRate / Options.LearningRate);
             (last, discriminatorLoss) = Step(
-                network, loss, optimizer, adversary, (before, after, mask), count, side, rates);
+                network, loss, optimizer, adversary, new Batch(before, after, eyeMask, regionMask), count, side, rates);
             step++;
             losses.Add(FormatLossRow(step, epoch + 1, last, learningRate, discriminatorLoss));
 
@@ -291,13 +293,13 @@ public sealed partial class Trainer
         MakeupLoss loss,
         Adam optimizer,
         Adversary? adversary,
-        (float[] Before, float[] After, float[] Mask) batch,
+        Batch batch,
         int count,
         int side,
         (double Generator, double Discriminator) learningRates)
     {
         using var scope = NewDisposeScope();
-        var (before, after, mask) = ToTensors(batch, count, side, side);
+        var (before, after, eyeMask, regionMask) = ToTensors(batch, count, side, side);
         var styled = (before + network.forward(before)).clamp(-1, 1);
 
         var discriminatorLoss = 0f;
@@ -308,7 +310,7 @@ public sealed partial class Trainer
         }
 
         SetLearningRate(optimizer, learningRates.Generator);
-        var breakdown = GeneratorStep(loss, optimizer, styled, after, mask, before);
+        var breakdown = GeneratorStep(loss, optimizer, styled, after, (eyeMask, regionMask), before);
         return (breakdown, discriminatorLoss);
     }
 
@@ -339,7 +341,7 @@ public sealed partial class Trainer
         Adam optimizer,
         Tensor styled,
         Tensor after,
-        Tensor mask,
+        (Tensor Eye, Tensor Region) masks,
         Tensor before)
     {
         // The adversarial term backpropagates through the discriminator to the styled image. With the
@@ -355,7 +357,7 @@ public sealed partial class Trainer
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var (total, breakdown) = loss.Compute(styled, after, mask, before);
+            var (total, breakdown) = loss.Compute(styled, after, masks.Eye, before, masks.Region);
             total.backward();
             optimizer.step();
             return breakdown;
@@ -377,8 +379,8 @@ public sealed partial class Trainer
         }
     }
 
-    private static (Tensor Before, Tensor After, Tensor Mask) ToTensors(
-        (float[] Before, float[] After, float[] Mask) batch,
+    private static (Tensor Before, Tensor After, Tensor EyeMask, Tensor RegionMask) ToTensors(
+        Batch batch,
         int count,
         int height,
         int width)
@@ -386,8 +388,10 @@ public sealed partial class Trainer
         var image = 3 * height * width;
         var before = tensor(batch.Before.AsSpan(0, count * image).ToArray(), [count, 3, height, width]);
         var after = tensor(batch.After.AsSpan(0, count * image).ToArray(), [count, 3, height, width]);
-        var mask = tensor(batch.Mask.AsSpan(0, count * height * width).ToArray(), [count, 1, height, width]);
-        return (before, after, mask);
+        var eyeMask = tensor(batch.EyeMask.AsSpan(0, count * height * width).ToArray(), [count, 1, height, width]);
+        var regionMask = tensor(
+            batch.RegionMask.AsSpan(0, count * height * width).ToArray(), [count, 1, height, width]);
+        return (before, after, eyeMask, regionMask);
     }
 
     private ValidationMetrics Validate(
@@ -407,11 +411,13 @@ public sealed partial class Trainer
             {
                 using var scope = NewDisposeScope();
                 var side = Options.CropSize;
-                var batch = (new float[3 * side * side], new float[3 * side * side], new float[side * side]);
-                TrainerSampler.Crop(pair, side, Options, null, batch.Item1, batch.Item2, batch.Item3);
-                var (before, after, mask) = ToTensors(batch, 1, side, side);
+                var (image, plane) = (3 * side * side, side * side);
+                var batch = new Batch(new float[image], new float[image], new float[plane], new float[plane]);
+                TrainerSampler.Crop(
+                    pair, side, Options, null, batch.Before, batch.After, batch.EyeMask, batch.RegionMask);
+                var (before, after, eyeMask, regionMask) = ToTensors(batch, 1, side, side);
                 var styled = (before + network.forward(before)).clamp(-1, 1);
-                lossSum += loss.Compute(styled, after, mask, before).Breakdown.Total;
+                lossSum += loss.Compute(styled, after, eyeMask, before, regionMask).Breakdown.Total;
                 psnrSum += TrainerMetrics.PeakSignalToNoiseRatio(styled, after);
                 ssimSum += TrainerMetrics.StructuralSimilarity(styled, after);
             }
@@ -504,4 +510,7 @@ public sealed partial class Trainer
 
     /// <summary>The discriminator of an adversarial run and its optimizer.</summary>
     private sealed record Adversary(PatchDiscriminator Discriminator, Adam Optimizer);
+
+    /// <summary>One batch's host buffers: images [count, 3, side, side], masks [count, side, side].</summary>
+    private readonly record struct Batch(float[] Before, float[] After, float[] EyeMask, float[] RegionMask);
 }

@@ -15,8 +15,8 @@ namespace TinyBeauty.Model.Training;
 /// last step, <c>min + (max - min) * (1 + cos(pi * step / (steps - 1))) / 2</c>, with no warm-up.
 /// </para>
 /// <para>
-/// Augmentation is applied identically to the before image, the after image and the eye mask (colour jitter to the
-/// images only), so a pair stays aligned.
+/// Augmentation is applied identically to the before image, the after image and the eye and region masks (colour
+/// jitter to the images only), so a pair stays aligned.
 /// </para>
 /// </remarks>
 public sealed record TrainerOptions

@@ -7,7 +7,8 @@ internal static class TrainerSampler
 {
     /// <summary>
     /// Writes one square crop of <paramref name="pair"/>, <paramref name="side"/> pixels across, into the destination
-    /// spans ([3, side, side] for the images, [side, side] for the mask). With <paramref name="random"/> null the
+    /// spans ([3, side, side] for the images, [side, side] for the eye and region masks; a mask the pair lacks is
+    /// written as 0). With <paramref name="random"/> null the
     /// crop is the centred square of the short side, unzoomed, unflipped and unjittered (the validation view).
     /// </summary>
     public static void Crop(
@@ -17,7 +18,8 @@ internal static class TrainerSampler
         TrainerRandom? random,
         Span<float> before,
         Span<float> after,
-        Span<float> mask)
+        Span<float> eyeMask,
+        Span<float> regionMask)
     {
         // The window is the square of the source that maps onto the crop: the image's short side divided by the zoom
         // factor, so an unjittered crop is the whole short side scaled to the crop size, as inference sees a photo.
@@ -62,7 +64,7 @@ internal static class TrainerSampler
         var tapWeight = 1f / (taps * taps);
         var plane = pair.Height * pair.Width;
         var area = side * side;
-        Span<float> sums = stackalloc float[7];
+        Span<float> sums = stackalloc float[8];
         for (var y = 0; y < side; y++)
         {
             for (var x = 0; x < side; x++)
@@ -83,6 +85,7 @@ internal static class TrainerSampler
                         }
 
                         sums[6] += pair.EyeMask is null ? 0f : Sample(pair.EyeMask, 0, taps4);
+                        sums[7] += pair.RegionMask is null ? 0f : Sample(pair.RegionMask, 0, taps4);
                     }
                 }
 
@@ -93,7 +96,8 @@ internal static class TrainerSampler
                     after[(channel * area) + target] = Jitter(sums[3 + channel] * tapWeight, gains[channel], offset);
                 }
 
-                mask[target] = sums[6] * tapWeight;
+                eyeMask[target] = sums[6] * tapWeight;
+                regionMask[target] = sums[7] * tapWeight;
             }
         }
     }

@@ -1,8 +1,8 @@
 namespace TinyBeauty.Model.Training;
 
 /// <summary>
-/// One training example: a face before and after makeup, as planar float32 RGB in [-1, 1], plus an optional eye
-/// mask. Convert 8-bit pixels with <c>v / 127.5f - 1f</c>.
+/// One training example: a face before and after makeup, as planar float32 RGB in [-1, 1], plus optional eye and
+/// region masks. Convert 8-bit pixels with <c>v / 127.5f - 1f</c>.
 /// </summary>
 /// <remarks>
 /// The arrays are held, not copied; the caller must not change them afterwards. Values are not range-checked
@@ -10,6 +10,8 @@ namespace TinyBeauty.Model.Training;
 /// </remarks>
 public sealed class TrainingPair
 {
+    private readonly float[]? _regionMask;
+
     /// <summary>Creates a pair, checking the array lengths against the size.</summary>
     /// <param name="before">The image without makeup: 3 x <paramref name="height"/> x <paramref name="width"/>
     /// values, the red plane first, each plane row by row.</param>
@@ -60,6 +62,27 @@ public sealed class TrainingPair
 
     /// <summary>Gets the eye mask, [Height, Width] in [0, 1], or null when the pair has none.</summary>
     public float[]? EyeMask { get; }
+
+    /// <summary>
+    /// Gets the mask of the regions the makeup is meant for, [Height, Width] in [0, 1] (for example the union of the
+    /// lips, eye-region and cheek masks), or null when the pair has none. It feeds
+    /// <see cref="MakeupLossOptions.RegionEmphasis"/>; a pair without one is weighted as if it were all 0. The array
+    /// is held, not copied.
+    /// </summary>
+    /// <exception cref="ArgumentException">The array does not hold Height x Width values.</exception>
+    public float[]? RegionMask
+    {
+        get => _regionMask;
+        init
+        {
+            if (value is not null)
+            {
+                CheckLength(value, (long)Height * Width, nameof(RegionMask), Height, Width);
+            }
+
+            _regionMask = value;
+        }
+    }
 
     private static void CheckLength(float[] values, long expected, string name, int height, int width)
     {

@@ -120,6 +120,47 @@ public sealed class ReconstructionLossTests
     }
 
     [Fact]
+    public void MakeupLoss_RegionEmphasis_WeighsTheRegionWhetherOrNotTheMakeupChangesIt()
+    {
+        // Two pixels, both 0.5 off in every channel, and neither changed by the makeup: only the region mask, which
+        // covers the first, tells them apart. Weights 1 + 3 and 1 give the L1 mean (4 * 0.5 + 1 * 1.5) / 5.
+        using var target = zeros(1, 3, 1, 2);
+        using var output = tensor(new[] { 0.5f, 1.5f, 0.5f, 1.5f, 0.5f, 1.5f }, [1, 3, 1, 2]);
+        using var region = tensor(new[] { 1f, 0f }, [1, 1, 1, 2]);
+        var options = new MakeupLossOptions { EyelinerWeight = 0, RegionEmphasis = 3 };
+        using var loss = new MakeupLoss(options);
+
+        var (total, breakdown) = loss.Compute(output, target, regionMask: region);
+
+        total.Dispose();
+        Assert.Equal(((4 * 0.5) + 1.5) / 5, breakdown.Reconstruction, 1e-6);
+        using var plain = new MakeupLoss(new MakeupLossOptions { EyelinerWeight = 0 });
+        Assert.Equal(1.0, plain.Compute(output, target).Breakdown.Reconstruction, 1e-6);
+        var missing = Assert.Throws<ArgumentException>(() => loss.Compute(output, target));
+        Assert.Equal("regionMask", missing.ParamName);
+        using var misshaped = zeros(1, 1, 2, 1);
+        Assert.Throws<ArgumentException>(() => loss.Compute(output, target, regionMask: misshaped));
+        Assert.Throws<ArgumentOutOfRangeException>(new MakeupLossOptions { RegionEmphasis = double.NaN }.Validate);
+    }
+
+    [Fact]
+    public void MakeupLoss_ChangeAndRegionEmphasis_AddUp()
+    {
+        // Pixel 1 changed fully and lies in the region (1 + 9 + 3), pixel 2 neither (1); errors 0.5 and 1.5.
+        using var before = zeros(1, 3, 1, 2);
+        using var target = tensor(new[] { 1f, 0f, 1f, 0f, 1f, 0f }, [1, 3, 1, 2]);
+        using var output = tensor(new[] { 0.5f, 1.5f, 0.5f, 1.5f, 0.5f, 1.5f }, [1, 3, 1, 2]);
+        using var region = tensor(new[] { 1f, 0f }, [1, 1, 1, 2]);
+        var options = new MakeupLossOptions { EyelinerWeight = 0, ChangeEmphasis = 9, RegionEmphasis = 3 };
+        using var loss = new MakeupLoss(options);
+
+        var (total, breakdown) = loss.Compute(output, target, before: before, regionMask: region);
+
+        total.Dispose();
+        Assert.Equal(((13 * 0.5) + 1.5) / 14, breakdown.Reconstruction, 1e-6);
+    }
+
+    [Fact]
     public void Compute_DifferentShapes_ThrowsNamingBothShapes()
     {
         using var output = zeros(1, 3, 8, 8);

@@ -35,7 +35,7 @@ internal sealed class SyntheticPairs : ITrainingPairSource
 
     public string GetName(int index) => $"synthetic-{index}";
 
-    private static TrainingPair Create(int side, int seed)
+    public static TrainingPair Create(int side, int seed)
     {
         var random = new Random(seed);
         var plane = side * side;

@@ -171,7 +171,7 @@ public sealed partial class TrainerTests
         var weights = discriminator.parameters().Select(parameter => parameter.detach().clone()).ToList();
         var networkWeights = network.parameters().Select(parameter => parameter.detach().clone()).ToList();
 
-        var breakdown = Trainer.GeneratorStep(loss, generatorOptimizer, styled, after, mask, before);
+        var breakdown = Trainer.GeneratorStep(loss, generatorOptimizer, styled, after, (mask, mask), before);
 
         Assert.True(breakdown.Adversarial > 0, $"adversarial term {breakdown.Adversarial}");
         var parameters = discriminator.parameters().ToList();

@@ -319,6 +319,46 @@ public sealed partial class TrainerTests : IDisposable
         Assert.Equal("after", exception.ParamName);
     }
 
+    [Fact]
+    public void TrainingPair_RegionMaskOfTheWrongLength_ThrowsNamingIt()
+    {
+        var exception = Assert.Throws<ArgumentException>(
+            () => new TrainingPair(new float[3 * 64], new float[3 * 64], 8, 8) { RegionMask = new float[63] });
+
+        Assert.Equal("RegionMask", exception.ParamName);
+    }
+
+    [Fact]
+    public void Sampler_RandomCrop_MovesTheRegionMaskWithTheImages()
+    {
+        // The region mask is the before image's red plane mapped to [0, 1], so after any crop, zoom and flip the two
+        // must still agree pixel for pixel (colour jitter is off: it changes the images only).
+        var pair = SyntheticPairs.Create(side: 24, seed: 5);
+        var plane = 24 * 24;
+        var region = pair.Before.Take(plane).Select(value => (value + 1) / 2).ToArray();
+        pair = new TrainingPair(pair.Before, pair.After, 24, 24, pair.EyeMask) { RegionMask = region };
+        var options = Options(epochs: 1) with { ScaleJitter = 0.3, ColorJitter = 0 };
+        const int side = 16;
+        var (before, after) = (new float[3 * side * side], new float[3 * side * side]);
+        var (eyeMask, regionMask) = (new float[side * side], new float[side * side]);
+
+        for (var draw = 0; draw < 6; draw++)
+        {
+            var random = new TrainerRandom(options.Seed, 7, draw, 0);
+            TrainerSampler.Crop(pair, side, options, random, before, after, eyeMask, regionMask);
+
+            for (var index = 0; index < side * side; index++)
+            {
+                Assert.Equal((before[index] + 1) / 2, regionMask[index], 1e-5);
+            }
+        }
+
+        var withoutRegion = SyntheticPairs.Create(side: 24, seed: 5);
+        TrainerSampler.Crop(withoutRegion, side, options, null, before, after, eyeMask, regionMask);
+        Assert.All(regionMask, value => Assert.Equal(0f, value));
+        Assert.Contains(eyeMask, value => value > 0);
+    }
+
     private static TrainerOptions Options(int epochs) => new()
     {
         Epochs = epochs,
