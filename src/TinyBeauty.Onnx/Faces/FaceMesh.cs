@@ -13,8 +13,8 @@ namespace TinyBeauty.Onnx.Faces;
 /// <remarks>
 /// <para>
 /// A mesh finder is thread-safe: any number of threads may call <see cref="Find"/> at once. Each call allocates
-/// its own buffers (about 440 KB per face); the two ONNX Runtime sessions are shared. <see cref="Dispose"/> must
-/// not run while another thread is still inside a call.
+/// its own buffers (about 440 KB per face, 100 KB more with <see cref="RefineEyes"/>); the ONNX Runtime sessions
+/// are shared. <see cref="Dispose"/> must not run while another thread is still inside a call.
 /// </para>
 /// <para>
 /// This is MediaPipe's single-shot path (detection then landmarks on every call); it does not track faces from
