@@ -45,20 +45,26 @@ internal static class MasksCommand
             DefaultValueFactory = _ => MakeupImage.DefaultMaxPixels,
         };
 
+        var refineEyes = new Option<bool>("--refine-eyes")
+        {
+            Description = "Refine the eyelids with the iris model before drawing the eye masks.",
+        };
+
         var command = new Command(
             "masks",
             "Write 8-bit masks of the face, lips, eyes, eye region, brows and skin of each face, and an overlay.")
         {
-            input, output, maxPixels,
+            input, output, maxPixels, refineEyes,
         };
         command.SetAction(result => CliRunner.Run(_ => Execute(
             result.GetRequiredValue(input),
             result.GetRequiredValue(output),
-            result.GetValue(maxPixels))));
+            result.GetValue(maxPixels),
+            result.GetValue(refineEyes))));
         return command;
     }
 
-    private static int Execute(string inputPath, string outputFolder, long maxPixels)
+    private static int Execute(string inputPath, string outputFolder, long maxPixels, bool refineEyes)
     {
         if (!File.Exists(inputPath))
         {
@@ -76,7 +82,7 @@ internal static class MasksCommand
         photo.CopyPixelDataTo(pixels);
 
         IReadOnlyList<FaceLandmarks> faces;
-        using (var mesh = new FaceMesh())
+        using (var mesh = new FaceMesh(refineEyes: refineEyes))
         {
             faces = mesh.Find(new ReadOnlyImageView(pixels, width, height, PixelLayout.Rgb24))
                 .OrderByDescending(face => face.Detection.Score)

@@ -52,6 +52,26 @@ public sealed class MasksCommandTests : IDisposable
     }
 
     [Fact]
+    public void Masks_RefineEyes_MovesTheEyeMaskOnly()
+    {
+        var photo = Path.Combine(RepositoryData.Root, "data", "faces", "held-out", "astronaut.png");
+        var plain = Path.Combine(_folder, "plain");
+        var refined = Path.Combine(_folder, "refined");
+
+        var plainResult = Run("masks", photo, "-o", plain);
+        var refinedResult = Run("masks", photo, "-o", refined, "--refine-eyes");
+
+        Assert.Equal((0, ""), (plainResult.ExitCode, plainResult.Error));
+        Assert.Equal((0, ""), (refinedResult.ExitCode, refinedResult.Error));
+        Assert.NotEqual(
+            File.ReadAllBytes(Path.Combine(plain, "face1-eyes.png")),
+            File.ReadAllBytes(Path.Combine(refined, "face1-eyes.png")));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(plain, "face1-lips.png")),
+            File.ReadAllBytes(Path.Combine(refined, "face1-lips.png")));
+    }
+
+    [Fact]
     public void Masks_BlankPhoto_PrintsOneLineAndWritesNothing()
     {
         var photo = Path.Combine(_folder, "blank.png");

@@ -19,4 +19,11 @@ public sealed record FaceLandmarks(
 {
     /// <summary>The number of landmarks of every mesh.</summary>
     public const int PointCount = 468;
+
+    /// <summary>
+    /// Gets the iris landmarks of both eyes when <see cref="FaceMesh.RefineEyes"/> is on, or
+    /// <see langword="null"/> when the eyes were not refined. When set, the eyelid landmarks of
+    /// <see cref="Points"/> come from the same iris model run.
+    /// </summary>
+    public FaceIrises? Irises { get; init; }
 }
