@@ -45,6 +45,11 @@ internal static class EvaluateCommand
         {
             Description = "Also write a picture of before, model and target for the first pairs to this PNG.",
         };
+        var size = new Option<int>("--size")
+        {
+            Description = "The square side the model runs at (a multiple of 4); its residual is resized to the pair.",
+            DefaultValueFactory = _ => MakeupSessionOptions.DefaultInferenceSize,
+        };
         var galleryCount = new Option<int>("--gallery-count")
         {
             Description = "How many pairs the gallery shows.",
@@ -53,13 +58,14 @@ internal static class EvaluateCommand
 
         var command = new Command("evaluate", "Score a style model on pairs, next to doing nothing.")
         {
-            pairs, model, style, styleFile, report, gallery, galleryCount,
+            pairs, model, style, styleFile, size, report, gallery, galleryCount,
         };
         command.SetAction(result => CliRunner.Run(cancellationToken => Execute(
             result.GetRequiredValue(pairs),
             result.GetValue(model),
             result.GetValue(style),
             result.GetValue(styleFile),
+            result.GetValue(size),
             result.GetValue(report),
             result.GetValue(gallery),
             result.GetValue(galleryCount),
@@ -72,6 +78,7 @@ internal static class EvaluateCommand
         string? modelPath,
         string? styleName,
         string? styleFilePath,
+        int inferenceSize,
         string? reportPath,
         string? galleryPath,
         int galleryCount,
@@ -87,7 +94,12 @@ internal static class EvaluateCommand
             ? DefaultStyles.ReadModel(styleName ?? DefaultStyles.DefaultName)
             : ModelFiles.LoadAsOnnx(modelPath);
         var unpainted = styleFilePath is null ? [] : UnpaintedRegions(MakeupStyle.Load(styleFilePath));
-        using var session = MakeupSession.Load(modelBytes);
+        if (inferenceSize < 8 || inferenceSize % 4 != 0)
+        {
+            throw new CliException($"--size must be a multiple of 4 of at least 8; got {inferenceSize}");
+        }
+
+        using var session = MakeupSession.Load(modelBytes, new MakeupSessionOptions { InferenceSize = inferenceSize });
         var folder = PairFolder.Open(pairsFolder);
 
         var scores = new Dictionary<string, List<(double, double, double, double)>>();

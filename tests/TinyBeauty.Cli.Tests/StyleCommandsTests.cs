@@ -149,6 +149,24 @@ public sealed class StyleCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_Size_RunsTheModelAtThatSideAndRefusesABadOne()
+    {
+        var (faces, pairs) = AstronautFolders();
+        var style = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
+        Assert.Equal(0, Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs).ExitCode);
+
+        var full = Run("evaluate", "--pairs", pairs, "--style", "classic-red");
+        var half = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--size", "128");
+        var bad = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--size", "6");
+
+        Assert.True(full.ExitCode == 0, full.Error);
+        Assert.True(half.ExitCode == 0, half.Error);
+        Assert.NotEqual(ModelRow(full.Output), ModelRow(half.Output));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith("error: --size must be a multiple of 4", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AmplifyRender_BadStyleFile_PrintsOneLineNamingTheFile()
     {
         var style = Path.Combine(_folder, "bad.json");
@@ -205,4 +223,8 @@ public sealed class StyleCommandsTests : IDisposable
         File.Copy(s_astronaut, Path.Combine(faces, "astronaut.png"));
         return (faces, Path.Combine(_folder, "pairs"));
     }
+
+    /// <summary>The table's whole-image row, whose first figure is the model's PSNR.</summary>
+    private static string ModelRow(string table) =>
+        table.Split('\n').Single(line => line.StartsWith("| whole image |", StringComparison.Ordinal));
 }
