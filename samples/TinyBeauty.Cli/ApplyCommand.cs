@@ -34,8 +34,9 @@ internal static class ApplyCommand
         };
         var size = new Option<int>("--size")
         {
-            Description = "Inference resolution (a multiple of 4).",
-            DefaultValueFactory = _ => MakeupSessionOptions.DefaultInferenceSize,
+            Description = "Inference resolution (a multiple of 4); 0 = the size the model was trained at (256 when "
+                + "it records none).",
+            DefaultValueFactory = _ => MakeupSessionOptions.FromModel,
         };
         var threads = new Option<int>("--threads")
         {

@@ -47,8 +47,9 @@ internal static class EvaluateCommand
         };
         var size = new Option<int>("--size")
         {
-            Description = "The square side the model runs at (a multiple of 4); its residual is resized to the pair.",
-            DefaultValueFactory = _ => MakeupSessionOptions.DefaultInferenceSize,
+            Description = "The square side the model runs at (a multiple of 4; its residual is resized to the pair); "
+                + "0 = the size the model was trained at (256 when it records none).",
+            DefaultValueFactory = _ => MakeupSessionOptions.FromModel,
         };
         var galleryCount = new Option<int>("--gallery-count")
         {
@@ -94,9 +95,9 @@ internal static class EvaluateCommand
             ? DefaultStyles.ReadModel(styleName ?? DefaultStyles.DefaultName)
             : ModelFiles.LoadAsOnnx(modelPath);
         var unpainted = styleFilePath is null ? [] : UnpaintedRegions(MakeupStyle.Load(styleFilePath));
-        if (inferenceSize < 8 || inferenceSize % 4 != 0)
+        if (inferenceSize != MakeupSessionOptions.FromModel && (inferenceSize < 8 || inferenceSize % 4 != 0))
         {
-            throw new CliException($"--size must be a multiple of 4 of at least 8; got {inferenceSize}");
+            throw new CliException($"--size must be 0 or a multiple of 4 of at least 8; got {inferenceSize}");
         }
 
         using var session = MakeupSession.Load(modelBytes, new MakeupSessionOptions { InferenceSize = inferenceSize });
@@ -130,7 +131,8 @@ internal static class EvaluateCommand
                 }
             }
 
-            var table = Table(label, folder.Pairs.Count, scores, unpainted);
+            var table = Table(
+                $"{label} at {session.InferenceSize} x {session.InferenceSize}", folder.Pairs.Count, scores, unpainted);
             Console.Write(table);
             if (reportPath is not null)
             {

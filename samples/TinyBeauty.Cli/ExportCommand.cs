@@ -20,7 +20,16 @@ internal static class ExportCommand
             DefaultValueFactory = _ => OnnxExportOptions.Default.GraphStyle,
         };
 
-        var command = new Command("export", "Convert a checkpoint to an ONNX model.") { checkpoint, output, graph };
+        var size = new Option<int?>("--size")
+        {
+            Description = "Record this side (a multiple of 4) as the size the model was trained at; apply and "
+                + "evaluate then run it at that size by default.",
+        };
+
+        var command = new Command("export", "Convert a checkpoint to an ONNX model.")
+        {
+            checkpoint, output, graph, size,
+        };
         command.SetAction(result => CliRunner.Run(_ =>
         {
             var checkpointPath = result.GetRequiredValue(checkpoint);
@@ -32,7 +41,17 @@ internal static class ExportCommand
 
             var weights = ModelFiles.LoadWeights(checkpointPath, Path.GetExtension(checkpointPath).ToLowerInvariant());
             var options = TinyBeautyNetOptions.FromWeights(weights);
-            var exportOptions = new OnnxExportOptions { GraphStyle = result.GetValue(graph) };
+            var inferenceSize = result.GetValue(size);
+            if (inferenceSize is { } side && (side < 8 || side % 4 != 0))
+            {
+                throw new CliException($"--size must be a multiple of 4 of at least 8; got {side}");
+            }
+
+            var exportOptions = new OnnxExportOptions
+            {
+                GraphStyle = result.GetValue(graph),
+                InferenceSize = inferenceSize,
+            };
             OnnxExporter.Export(weights, options, outputPath, exportOptions);
             Console.WriteLine(
                 $"wrote {outputPath} (width {options.Width}, {options.CountParameters():N0} parameters)");

@@ -38,15 +38,28 @@ public sealed partial class MakeupSession : IDisposable
         _session = session;
         _runOptions = new RunOptions();
         Options = options;
-        InferenceSize = options.InferenceSize;
-        (_inputNames, _outputNames) = CheckSignature(session, options.InferenceSize);
+        RecordedInferenceSize = ReadRecordedSize(session);
+        InferenceSize = options.InferenceSize == MakeupSessionOptions.FromModel
+            ? RecordedInferenceSize ?? FixedInputSide(session) ?? MakeupSessionOptions.DefaultInferenceSize
+            : options.InferenceSize;
+        (_inputNames, _outputNames) = CheckSignature(session, InferenceSize);
     }
 
     /// <summary>Gets the options this session was created with.</summary>
     public MakeupSessionOptions Options { get; }
 
-    /// <summary>Gets the side of the square the photo is resized to before inference.</summary>
+    /// <summary>
+    /// Gets the side of the square the photo is resized to before inference:
+    /// <see cref="MakeupSessionOptions.InferenceSize"/>, or the model's own size when that is
+    /// <see cref="MakeupSessionOptions.FromModel"/>.
+    /// </summary>
     public int InferenceSize { get; }
+
+    /// <summary>
+    /// Gets the side the model records in its metadata as the one it was trained at
+    /// (<see cref="MakeupSessionOptions.InferenceSizeMetadataKey"/>), or null when it records none.
+    /// </summary>
+    public int? RecordedInferenceSize { get; }
 
     /// <summary>Gets the number of floats in one residual: 3 x <see cref="InferenceSize"/> squared.</summary>
     public int ResidualLength => ImageChannels * InferenceSize * InferenceSize;
@@ -280,6 +293,33 @@ public sealed partial class MakeupSession : IDisposable
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The model's recorded training side, checked like an inference size; null when there is none.</summary>
+    private static int? ReadRecordedSize(InferenceSession session)
+    {
+        if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(
+            MakeupSessionOptions.InferenceSizeMetadataKey, out var text))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size < 8
+            || size % 4 != 0)
+        {
+            throw new MakeupModelException(
+                $"The model's metadata '{MakeupSessionOptions.InferenceSizeMetadataKey}' is '{text}', which is not "
+                + "an inference size (a multiple of 4 of at least 8).");
+        }
+
+        return size;
+    }
+
+    /// <summary>The height of a model whose input is fixed to a square size, or null when it is symbolic.</summary>
+    private static int? FixedInputSide(InferenceSession session)
+    {
+        var dimensions = session.InputMetadata.Count == 1 ? session.InputMetadata.First().Value.Dimensions : [];
+        return dimensions.Length == 4 && dimensions[2] > 0 && dimensions[2] == dimensions[3] ? dimensions[2] : null;
     }
 
     private static (string[] Inputs, string[] Outputs) CheckSignature(InferenceSession session, int inferenceSize)

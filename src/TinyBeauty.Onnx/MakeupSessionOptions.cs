@@ -5,15 +5,28 @@ namespace TinyBeauty.Onnx;
 /// <summary>Settings for a <see cref="MakeupSession"/>. Every property has a sensible default.</summary>
 public sealed record MakeupSessionOptions
 {
-    /// <summary>The inference resolution of the official models.</summary>
+    /// <summary>The inference resolution of the official models, used when a model records no size of its own.
+    /// </summary>
     public const int DefaultInferenceSize = 256;
 
     /// <summary>
-    /// Gets the side of the square the photo is resized to before inference. Default 256, the official models'
-    /// training resolution. Must be a multiple of 4 of at least 8 (the network downsamples twice) and, when the model
-    /// declares a fixed input size, equal to it.
+    /// The <see cref="InferenceSize"/> that asks for the model's own size: the side recorded in its metadata under
+    /// <see cref="InferenceSizeMetadataKey"/> (TinyBeauty.Model's trainer records its crop size there), else the
+    /// side of a model with a fixed input size, else <see cref="DefaultInferenceSize"/>.
     /// </summary>
-    public int InferenceSize { get; init; } = DefaultInferenceSize;
+    public const int FromModel = 0;
+
+    /// <summary>The ONNX metadata key under which a model records the side it was trained at.</summary>
+    public const string InferenceSizeMetadataKey = "tinybeauty.inference_size";
+
+    /// <summary>
+    /// Gets the side of the square the photo is resized to before inference. Default <see cref="FromModel"/>: the
+    /// size the model was trained at, so that its receptive field covers the same part of a face as in training
+    /// (a model trained on faces resampled to 128 x 128 paints poorly at 256). Otherwise a multiple of 4 of at
+    /// least 8 (the network downsamples twice) and, when the model declares a fixed input size, equal to it.
+    /// <see cref="MakeupSession.InferenceSize"/> is the side a session settled on.
+    /// </summary>
+    public int InferenceSize { get; init; } = FromModel;
 
     /// <summary>
     /// Gets the number of threads ONNX Runtime uses inside one inference. Default 0, which lets ONNX Runtime
@@ -57,8 +70,17 @@ public sealed record MakeupSessionOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(InferenceSize, 8, nameof(InferenceSize));
-        if (InferenceSize % 4 != 0)
+        if (InferenceSize == FromModel)
+        {
+            // Resolved against the model when the session is created.
+        }
+        else if (InferenceSize < 8)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(InferenceSize), InferenceSize, $"The inference size must be {FromModel} (the model's own) or at "
+                + "least 8.");
+        }
+        else if (InferenceSize % 4 != 0)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(InferenceSize), InferenceSize, "The inference size must be a multiple of 4.");

@@ -163,7 +163,7 @@ public sealed class StyleCommandsTests : IDisposable
         Assert.True(half.ExitCode == 0, half.Error);
         Assert.NotEqual(ModelRow(full.Output), ModelRow(half.Output));
         Assert.Equal(1, bad.ExitCode);
-        Assert.StartsWith("error: --size must be a multiple of 4", bad.Error, StringComparison.Ordinal);
+        Assert.StartsWith("error: --size must be 0 or a multiple of 4", bad.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -255,9 +255,10 @@ public sealed class MakeupSessionTests
     }
 
     [Theory]
-    [InlineData(0)]
+    [InlineData(4)]
+    [InlineData(-8)]
     [InlineData(30)]
-    public void Load_InferenceSizeNotMultipleOfFour_Throws(int size)
+    public void Load_InferenceSizeBelowEightOrNotMultipleOfFour_Throws(int size)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             MakeupSession.Load(TestModels.Identity(), new MakeupSessionOptions { InferenceSize = size }));
@@ -286,6 +287,36 @@ public sealed class MakeupSessionTests
         session.Apply(image, 0.8f);
 
         Assert.NotEqual(before, Pixels(image));
+    }
+
+    [Fact]
+    public void Load_ModelRecordingItsSize_RunsAtItUnlessTheOptionsSayOtherwise()
+    {
+        var model = TestModels.IdentityWithMetadata(MakeupSessionOptions.InferenceSizeMetadataKey, "128");
+
+        using var own = MakeupSession.Load(model);
+        using var chosen = MakeupSession.Load(model, new MakeupSessionOptions { InferenceSize = 64 });
+        using var unrecorded = MakeupSession.Load(TestModels.Identity());
+
+        Assert.Equal((128, 128), (own.InferenceSize, own.RecordedInferenceSize));
+        Assert.Equal((64, 128), (chosen.InferenceSize, chosen.RecordedInferenceSize));
+        Assert.Equal(MakeupSessionOptions.DefaultInferenceSize, unrecorded.InferenceSize);
+        Assert.Null(unrecorded.RecordedInferenceSize);
+        Assert.Equal(3 * 128 * 128, own.ResidualLength);
+    }
+
+    [Theory]
+    [InlineData("big")]
+    [InlineData("130")]
+    [InlineData("-256")]
+    public void Load_ModelRecordingANonsenseSize_ThrowsNamingTheMetadata(string value)
+    {
+        var model = TestModels.IdentityWithMetadata(MakeupSessionOptions.InferenceSizeMetadataKey, value);
+
+        var exception = Assert.Throws<MakeupModelException>(() => MakeupSession.Load(model));
+
+        Assert.Contains(MakeupSessionOptions.InferenceSizeMetadataKey, exception.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", exception.Message, StringComparison.Ordinal);
     }
 
     internal static MakeupSessionOptions Options(int inferenceSize) => new() { InferenceSize = inferenceSize };

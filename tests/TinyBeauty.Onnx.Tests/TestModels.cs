@@ -42,6 +42,10 @@ internal static class TestModels
         Model([Node("Identity", ["input"], ["residual"])], [Input("input", Int64Type, 3)],
             [Input("residual", Int64Type, 3)]);
 
+    /// <summary><see cref="Identity"/> with one metadata entry (<c>metadata_props</c>) added.</summary>
+    public static byte[] IdentityWithMetadata(string key, string value) =>
+        Concat(Identity(), Field(14, Concat(Field(1, key), Field(2, value))));
+
     private static byte[] Model(byte[][] nodes, byte[][] inputs, byte[][] outputs, byte[]? initializer = null)
     {
         var graph = new List<byte>();

@@ -6,7 +6,8 @@ namespace TinyBeauty.Onnx.Benchmarks.Faces;
 
 /// <summary>
 /// Face detection plus the 468-point mesh of every face, and the six region masks of one face, on the repository's
-/// photos: the astronaut (512 x 512, one face) and a group photo (1920 x 1398, five faces). Decoding is excluded.
+/// photos: the astronaut (512 x 512, one face) and a group photo (1920 x 1398, five faces), with and without eye
+/// refinement by the iris model. Decoding is excluded.
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory("Faces")]
@@ -23,6 +24,10 @@ public class FaceMeshBenchmarks
     [Params("held-out/astronaut.png", "train/face-api-sample5.jpg")]
     public string Photo { get; set; } = "";
 
+    /// <summary>Gets or sets whether the iris model refines each face's eyelids (two more inferences a face).</summary>
+    [Params(false, true)]
+    public bool RefineEyes { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -36,7 +41,7 @@ public class FaceMeshBenchmarks
         (_width, _height) = (image.Width, image.Height);
         _pixels = new byte[_width * _height * 3];
         image.CopyPixelDataTo(_pixels);
-        _mesh = new FaceMesh(intraOpThreads: 2);
+        _mesh = new FaceMesh(intraOpThreads: 2, refineEyes: RefineEyes);
         _face = _mesh.Find(View).MaxBy(face => face.Detection.Box.Area)
             ?? throw new InvalidOperationException($"No face in {Photo}.");
         _mask = new byte[_width * _height];

@@ -36,9 +36,22 @@ public sealed record OnnxExportOptions
     /// </summary>
     public int? InputWidth { get; init; }
 
+    /// <summary>
+    /// Gets the square side the model was trained to see a whole face at, or null (the default) to record none. It is
+    /// stored in the model's metadata under <see cref="InferenceSizeKey"/>, where TinyBeauty.Onnx's
+    /// <c>MakeupSession</c> reads it as its default inference size; the graph itself still takes any size. A model
+    /// trained on faces resampled to 128 x 128 sees features at half the scale of one trained at 256, so running it at
+    /// another size puts its receptive field on the wrong part of the face. A multiple of 4 of at least 8.
+    /// </summary>
+    public int? InferenceSize { get; init; }
+
+    /// <summary>The metadata key under which <see cref="InferenceSize"/> is stored, as a decimal string.</summary>
+    public const string InferenceSizeKey = "tinybeauty.inference_size";
+
     /// <summary>Throws when a fixed size is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <see cref="BatchSize"/> is below 1, or a fixed height or width is below 8 or not a multiple of 4.
+    /// <see cref="BatchSize"/> is below 1, or a fixed height or width or the inference size is below 8 or not a
+    /// multiple of 4.
     /// </exception>
     public void Validate()
     {
@@ -54,6 +67,7 @@ public sealed record OnnxExportOptions
 
         CheckImageSize(InputHeight, nameof(InputHeight));
         CheckImageSize(InputWidth, nameof(InputWidth));
+        CheckImageSize(InferenceSize, nameof(InferenceSize));
     }
 
     private static void CheckImageSize(int? size, string name)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using TinyBeauty.Model.Checkpoints;
 
@@ -148,7 +149,10 @@ public static class OnnxExporter
             var version = _exportOptions.ProducerVersion ?? DefaultProducerVersion();
             var doc = $"TinyBeauty (BeautyREC) network, width {_options.Width}, "
                 + $"{_options.EncoderResidualBlocks}+{_options.DecoderResidualBlocks} residual blocks.";
-            return _graph.ToModel("tinybeauty", version, doc);
+            var metadata = _exportOptions.InferenceSize is { } size
+                ? [KeyValuePair.Create(OnnxExportOptions.InferenceSizeKey, size.ToString(CultureInfo.InvariantCulture))]
+                : Array.Empty<KeyValuePair<string, string>>();
+            return _graph.ToModel("tinybeauty", version, doc, metadata);
         }
 
         private string ResidualBlocks(string x, string prefix, int count)

@@ -117,8 +117,13 @@ internal sealed class OnnxGraph
         return unique;
     }
 
-    /// <summary>Serialises the graph as a complete ModelProto.</summary>
-    public byte[] ToModel(string graphName, string producerVersion, string docString)
+    /// <summary>Serialises the graph as a complete ModelProto, with <paramref name="metadata"/> as its
+    /// <c>metadata_props</c>.</summary>
+    public byte[] ToModel(
+        string graphName,
+        string producerVersion,
+        string docString,
+        IReadOnlyList<KeyValuePair<string, string>>? metadata = null)
     {
         var model = new ProtoWriter();
         model.WriteInt64(1, 8); // ir_version
@@ -131,6 +136,15 @@ internal sealed class OnnxGraph
             opset.WriteString(1, ""); // domain: the default ONNX operator set
             opset.WriteInt64(2, 17); // version
         });
+        foreach (var (key, value) in metadata ?? [])
+        {
+            model.WriteMessage(14, entry => // metadata_props
+            {
+                entry.WriteString(1, key);
+                entry.WriteString(2, value);
+            });
+        }
+
         return model.Written.ToArray();
     }
 

@@ -21,7 +21,8 @@ namespace TinyBeauty.Model.Training;
 /// <c>trainer-state.safetensors</c> (Adam's <c>exp_avg</c> and <c>exp_avg_sq</c> per parameter, plus the
 /// discriminator's state when there is one; its metadata holds the step count, the completed epochs, Adam's step and
 /// the settings that must not change on resume), <c>losses.csv</c> (one row per step) with its plot
-/// <c>losses.png</c> (see <see cref="LossCurvePlot"/>) and, at the end, <c>model.onnx</c>. Every file is written
+/// <c>losses.png</c> (see <see cref="LossCurvePlot"/>) and, at the end, <c>model.onnx</c> (which records the crop
+/// size as its inference size, <see cref="OnnxExportOptions.InferenceSize"/>). Every file is written
 /// to a temporary file in the folder and then renamed over the old one, so an interrupted write never damages the
 /// previous checkpoint. The two checkpoint files are renamed one after the other; if the process dies between the two
 /// renames, resuming fails with a message saying so rather than continuing from mismatched files.
@@ -272,7 +273,8 @@ public sealed partial class Trainer
 
         var weights = network.ExportWeights();
         var modelPath = Path.Combine(folder, ModelFileName);
-        OnnxExporter.Export(weights, Options.NetworkOptions, modelPath);
+        OnnxExporter.Export(
+            weights, Options.NetworkOptions, modelPath, new OnnxExportOptions { InferenceSize = Options.CropSize });
         WriteLosses(folder, losses);
         return new TrainingResult(
             totalSteps,

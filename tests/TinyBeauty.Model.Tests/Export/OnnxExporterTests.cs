@@ -108,6 +108,29 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Export_InferenceSize_IsRecordedInTheMetadataAndNothingWithoutIt()
+    {
+        var weights = RandomWeights(s_small, seed: 1);
+
+        var recorded = OnnxExporter.ExportToBytes(weights, s_small, new OnnxExportOptions { InferenceSize = 128 });
+        var plain = OnnxExporter.ExportToBytes(weights, s_small);
+
+        using (var session = new InferenceSession(recorded))
+        {
+            Assert.Equal("128", session.ModelMetadata.CustomMetadataMap[OnnxExportOptions.InferenceSizeKey]);
+            Assert.Equal([-1, 3, -1, -1], session.InputMetadata["input"].Dimensions);
+        }
+
+        using (var session = new InferenceSession(plain))
+        {
+            Assert.Empty(session.ModelMetadata.CustomMetadataMap);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            OnnxExporter.ExportToBytes(weights, s_small, new OnnxExportOptions { InferenceSize = 130 }));
+    }
+
+    [Fact]
     public void Export_FixedSizes_AreDeclared()
     {
         var exportOptions = new OnnxExportOptions { BatchSize = 2, InputHeight = 32, InputWidth = 48 };

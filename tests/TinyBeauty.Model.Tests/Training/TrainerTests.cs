@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TinyBeauty.Model.Checkpoints;
+using TinyBeauty.Model.Export;
 using TinyBeauty.Model.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -282,6 +283,7 @@ public sealed partial class TrainerTests : IDisposable
         }
 
         using var session = new InferenceSession(result.ModelPath);
+        Assert.Equal("16", session.ModelMetadata.CustomMetadataMap[OnnxExportOptions.InferenceSizeKey]);
         using var outputs = session.Run(
             [NamedOnnxValue.CreateFromTensor("input", new DenseTensor<float>(input, [1, 3, 16, 20]))]);
         var onnx = outputs.Single().AsTensor<float>();
