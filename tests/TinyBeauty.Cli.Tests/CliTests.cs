@@ -53,6 +53,25 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Export_Size_IsRecordedInTheModelAndABadOneWritesNothing()
+    {
+        var weights = Path.Combine(_folder, "style.safetensors");
+        SafeTensors.Save(RandomWeights(), weights);
+        var onnx = Path.Combine(_folder, "style.onnx");
+        var rejected = Path.Combine(_folder, "rejected.onnx");
+
+        var export = Run("export", weights, "-o", onnx, "--size", "32");
+        var bad = Run("export", weights, "-o", rejected, "--size", "30");
+
+        Assert.True(export.ExitCode == 0, export.Error);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        Assert.Equal("32", session.ModelMetadata.CustomMetadataMap[OnnxExportOptions.InferenceSizeKey]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith("error: --size must be a multiple of 4", bad.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(rejected));
+    }
+
+    [Fact]
     public void Bench_Json_PrintsOneObjectPerSizeWithEveryKey()
     {
         var model = Path.Combine(_folder, "style.onnx");
