@@ -215,7 +215,8 @@ internal static class EvaluateCommand
         static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{label} on {pairCount} pairs (means over pairs)");
+        var pairs = pairCount == 1 ? "1 pair" : $"{pairCount} pairs";
+        text.AppendLine(CultureInfo.InvariantCulture, $"{label} on {pairs} (means over pairs)");
         text.AppendLine();
         text.AppendLine("| region | PSNR model (dB) | PSNR nothing (dB) | gain (dB) | SSIM model | SSIM nothing |");
         text.AppendLine("|---|---|---|---|---|---|");
