@@ -8,7 +8,7 @@
 # Work folders go to $WORK (default: artifacts/styles), models to $MODELS (default: styles). The network trains on
 # 128 x 128 views of the 256 x 256 pairs (the whole crop, scaled down), so that its receptive field spans a larger
 # part of the face; the exported model records that side and runs at it. On an idle 2-core CPU each style takes
-# about 20 minutes.
+# about 35 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -155,13 +155,15 @@ public sealed class StyleCommandsTests : IDisposable
         var style = Path.Combine(RepositoryData.Root, "styles", "classic-red.json");
         Assert.Equal(0, Run("amplify", "render", "--style", style, "--faces", faces, "-o", pairs).ExitCode);
 
-        var full = Run("evaluate", "--pairs", pairs, "--style", "classic-red");
-        var half = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--size", "128");
+        var own = Run("evaluate", "--pairs", pairs, "--style", "classic-red");
+        var chosen = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--size", "256");
         var bad = Run("evaluate", "--pairs", pairs, "--style", "classic-red", "--size", "6");
 
-        Assert.True(full.ExitCode == 0, full.Error);
-        Assert.True(half.ExitCode == 0, half.Error);
-        Assert.NotEqual(ModelRow(full.Output), ModelRow(half.Output));
+        Assert.True(own.ExitCode == 0, own.Error);
+        Assert.True(chosen.ExitCode == 0, chosen.Error);
+        Assert.Contains("classic-red at 128 x 128 on 1 pair ", own.Output, StringComparison.Ordinal);
+        Assert.Contains("classic-red at 256 x 256 on 1 pair ", chosen.Output, StringComparison.Ordinal);
+        Assert.NotEqual(ModelRow(own.Output), ModelRow(chosen.Output));
         Assert.Equal(1, bad.ExitCode);
         Assert.StartsWith("error: --size must be 0 or a multiple of 4", bad.Error, StringComparison.Ordinal);
     }
