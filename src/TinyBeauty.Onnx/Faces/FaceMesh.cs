@@ -20,6 +20,7 @@ namespace TinyBeauty.Onnx.Faces;
 /// This is MediaPipe's single-shot path (detection then landmarks on every call); it does not track faces from
 /// frame to frame. With <see cref="RefineEyes"/> on, the eyelid lines are refined and the irises found with the
 /// embedded iris model; the lips, the brows and the rings of landmarks around the eyes keep the mesh's values.
+/// Refinement runs the iris model twice per face and roughly doubles the time of <see cref="Find"/>.
 /// </para>
 /// </remarks>
 public sealed class FaceMesh : IDisposable
