@@ -43,7 +43,8 @@ public sealed class MakeupBlend
             {
                 throw new ArgumentException(
                     $"Every style must use the same inference size, but {session.InferenceSize} and "
-                    + $"{_styles[0].Session.InferenceSize} are mixed.",
+                    + $"{_styles[0].Session.InferenceSize} are mixed (sessions run a model at the side it records "
+                    + "unless MakeupSessionOptions.InferenceSize sets one; set the same for every style).",
                     nameof(styles));
             }
         }
