@@ -304,8 +304,8 @@ public sealed partial class MakeupSession : IDisposable
             return null;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) || size < 8
-            || size % 4 != 0)
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            || !MakeupSessionOptions.IsInferenceSize(size))
         {
             throw new MakeupModelException(
                 $"The model's metadata '{MakeupSessionOptions.InferenceSizeMetadataKey}' is '{text}', which is not "

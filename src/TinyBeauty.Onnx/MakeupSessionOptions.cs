@@ -66,24 +66,20 @@ public sealed record MakeupSessionOptions
     /// <summary>Gets the default options.</summary>
     public static MakeupSessionOptions Default { get; } = new();
 
+    /// <summary>
+    /// Whether the network can run at <paramref name="side"/>: a multiple of 4 (it downsamples twice) of at least 8.
+    /// </summary>
+    internal static bool IsInferenceSize(int side) => side >= 8 && side % 4 == 0;
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
     public void Validate()
     {
-        if (InferenceSize == FromModel)
-        {
-            // Resolved against the model when the session is created.
-        }
-        else if (InferenceSize < 8)
+        if (InferenceSize != FromModel && !IsInferenceSize(InferenceSize))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(InferenceSize), InferenceSize, $"The inference size must be {FromModel} (the model's own) or at "
-                + "least 8.");
-        }
-        else if (InferenceSize % 4 != 0)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(InferenceSize), InferenceSize, "The inference size must be a multiple of 4.");
+                nameof(InferenceSize), InferenceSize, $"The inference size must be {FromModel} (the model's own) or a "
+                + "multiple of 4 of at least 8.");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));

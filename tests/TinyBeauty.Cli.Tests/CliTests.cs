@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using TinyBeauty.Model;
 using TinyBeauty.Model.Checkpoints;
 using TinyBeauty.Model.Export;
+using TinyBeauty.Onnx;
 using TinyBeauty.Onnx.Tests;
 using TinyBeauty.Testing;
 using static TinyBeauty.Cli.Tests.CliProcess;
@@ -66,6 +67,8 @@ public sealed class CliTests : IDisposable
         Assert.True(export.ExitCode == 0, export.Error);
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
         Assert.Equal("32", session.ModelMetadata.CustomMetadataMap[OnnxExportOptions.InferenceSizeKey]);
+        using var makeup = MakeupSession.Load(onnx);
+        Assert.Equal((32, 32), (makeup.RecordedInferenceSize, makeup.InferenceSize));
         Assert.Equal(1, bad.ExitCode);
         Assert.StartsWith("error: --size must be a multiple of 4", bad.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(rejected));

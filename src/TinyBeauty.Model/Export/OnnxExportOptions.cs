@@ -45,7 +45,10 @@ public sealed record OnnxExportOptions
     /// </summary>
     public int? InferenceSize { get; init; }
 
-    /// <summary>The metadata key under which <see cref="InferenceSize"/> is stored, as a decimal string.</summary>
+    /// <summary>
+    /// The metadata key under which <see cref="InferenceSize"/> is stored, as a decimal string; the same string as
+    /// TinyBeauty.Onnx's <c>MakeupSessionOptions.InferenceSizeMetadataKey</c> (neither package references the other).
+    /// </summary>
     public const string InferenceSizeKey = "tinybeauty.inference_size";
 
     /// <summary>Throws when a fixed size is out of range.</summary>
